@@ -1,0 +1,178 @@
+# cnil-cabinet — GPL-3.0-or-later
+"""Preflight: every role's argument spec and the CNIL floors, checked on the controller before any change."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+DOCUMENTATION = r"""
+name: cnil_preflight
+short_description: Refuse bad or weakened inputs before any change
+description:
+  - For each role given, reads C(meta/argument_specs.yml) and C(defaults/main.yml), takes the host's value of
+    every variable (inventory) or the role default, and validates types and choices.
+  - Checks every variable of C(data/floors.yml) that belongs to one of these roles against its CNIL floor.
+    A value beyond a floor is accepted only when C(cnil_waivers) holds an unexpired waiver for that control
+    (and check, when the waiver names one); the waiver is returned so the run can show it.
+  - Checks the shape of C(cnil_waivers).
+  - Runs on the controller only; it never connects to the host, so it is safe in check mode and on
+    unreachable hosts.
+options:
+  roles:
+    description: Role names (under roles/) whose inputs are checked.
+    type: list
+    elements: str
+    required: true
+"""
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def today():
+    """The controller's date; CNIL_TODAY (YYYY-MM-DD) pins it for tests."""
+    pinned = os.environ.get("CNIL_TODAY")
+    return datetime.date.fromisoformat(pinned) if pinned else datetime.date.today()
+
+
+def as_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def load_yaml(path, default=None):
+    if not os.path.exists(path):
+        return default
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or default
+
+
+def check_waivers(waivers):
+    """Shape of cnil_waivers: a list of {control, reason, expires[, check]}. Returns (errors, valid waivers)."""
+    errors, valid = [], []
+    if waivers in (None, ""):
+        return errors, valid
+    if not isinstance(waivers, list):
+        return ["cnil_waivers must be a list of waivers (control, reason, expires), got %s" % type(waivers).__name__], valid
+    for index, waiver in enumerate(waivers):
+        where = "cnil_waivers[%d]" % index
+        if not isinstance(waiver, dict):
+            errors.append("%s must be a mapping with control, reason and expires" % where)
+            continue
+        unknown = set(waiver) - {"control", "check", "reason", "expires"}
+        if unknown:
+            errors.append("%s: unknown field(s) %s (allowed: control, check, reason, expires)" % (where, ", ".join(sorted(unknown))))
+        control = str(waiver.get("control") or "")
+        if not control.startswith("CNIL-"):
+            errors.append("%s.control: a control ID such as CNIL-ENC-01 is required" % where)
+        if not str(waiver.get("reason") or "").strip():
+            errors.append("%s.reason: a waiver needs a reason (%s)" % (where, control or "no control"))
+        try:
+            expires = as_date(waiver.get("expires"))
+        except (TypeError, ValueError):
+            errors.append("%s.expires: a date YYYY-MM-DD is required (%s)" % (where, control or "no control"))
+            continue
+        valid.append(dict(waiver, expires=expires.isoformat()))
+    return errors, valid
+
+
+def find_waiver(waivers, control, check):
+    for waiver in waivers:
+        if waiver["control"] == control and waiver.get("check") in (None, "", check):
+            return waiver
+    return None
+
+
+def check_floors(values, floors, waivers, now):
+    """values: {var: value} of the variables present. Returns (errors, waivers used)."""
+    errors, used = [], []
+    for floor in floors:
+        var = floor["var"]
+        if var not in values:
+            continue
+        value = values[var]
+        limit = []
+        if "min" in floor:
+            limit.append("at least %s %s" % (floor["min"], floor.get("unit", "")))
+        if "max" in floor:
+            limit.append("at most %s %s" % (floor["max"], floor.get("unit", "")))
+        limit_text = " and ".join(part.strip() for part in limit)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append("%s = %r: %s needs a number, %s" % (var, value, floor["control"], limit_text))
+            continue
+        if floor.get("min") is not None and value < floor["min"] or floor.get("max") is not None and value > floor["max"]:
+            waiver = find_waiver(waivers, floor["control"], floor.get("check"))
+            if waiver and as_date(waiver["expires"]) >= now:
+                used.append(dict(waiver, var=var, value=value))
+                continue
+            hint = (" The waiver for %s expired on %s." % (floor["control"], waiver["expires"])) if waiver else ""
+            errors.append(
+                "%s = %s is beyond the CNIL limit of %s: %s allows %s (%s).%s Use a compliant value, or declare a "
+                "waiver in cnil_waivers (control: %s, check: %s, reason, expires)."
+                % (var, value, floor["control"], floor["control"], limit_text, floor.get("source", ""), hint,
+                   floor["control"], floor.get("check", "")))
+    return errors, used
+
+
+def role_values(role_dir, host_vars, templar):
+    """The value each role variable will have on this host: inventory first, then role default."""
+    specs = load_yaml(os.path.join(role_dir, "meta", "argument_specs.yml"), {})
+    options = (specs.get("argument_specs", {}).get("main", {}) or {}).get("options", {}) or {}
+    defaults = load_yaml(os.path.join(role_dir, "defaults", "main.yml"), {}) or {}
+    values = {}
+    for name in set(options) | set(defaults):
+        raw = host_vars[name] if name in host_vars else defaults.get(name)
+        values[name] = templar.template(raw) if templar is not None else raw
+    return options, values
+
+
+def validate_spec(role, options, values):
+    spec = {name: {k: v for k, v in opt.items() if k not in ("description", "version_added")} for name, opt in options.items()}
+    result = ArgumentSpecValidator(spec).validate({k: v for k, v in values.items() if k in spec})
+    return ["%s (role %s): %s" % (type(err).__name__.replace("Error", ""), role, err) for err in result.errors]
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(("roles",))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        roles = self._task.args.get("roles") or []
+        if not isinstance(roles, list) or not roles:
+            return dict(result, failed=True, msg="cnil_preflight: 'roles' must be a non-empty list of role names")
+
+        templar = self._templar.copy_with_new_env(available_variables=task_vars)
+        errors, values = [], {}
+        for role in roles:
+            role_dir = os.path.join(ROOT, "roles", role)
+            if not os.path.isdir(role_dir):
+                errors.append("role %s: not found under roles/" % role)
+                continue
+            options, role_vals = role_values(role_dir, task_vars, templar)
+            errors += validate_spec(role, options, role_vals)
+            values.update(role_vals)
+
+        waiver_errors, waivers = check_waivers(templar.template(task_vars.get("cnil_waivers")))
+        errors += waiver_errors
+        floors = (load_yaml(os.path.join(ROOT, "data", "floors.yml"), {}) or {}).get("floors", [])
+        floor_errors, used = check_floors(values, floors, waivers, today())
+        errors += floor_errors
+
+        result.update(changed=False, cnil_waivers_used=used)
+        if errors:
+            result.update(failed=True, msg="Preflight refused this host's inputs before any change:\n- " + "\n- ".join(errors),
+                          errors=errors)
+        else:
+            result["msg"] = "inputs valid; %d waiver(s) in use" % len(used)
+        return result
