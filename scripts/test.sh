@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# make test: setup, lint, unit tests, then the CI molecule scenarios, each
+# stage timed. Runs every stage even after a failure, so one run shows all
+# that is broken; exits non-zero if any stage failed.
+#   --only lint|unit      one stage (after setup)
+#   --all-scenarios       every molecule scenario instead of the CI set
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg" PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
+
+# The scenarios CI runs (within its 45-minute budget); the others run with --all-scenarios.
+ci_scenarios=(default)
+
+only="" all=0
+case "${1:-}" in
+    --only) only=$2 ;;
+    --all-scenarios) all=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--only lint|unit] [--all-scenarios]" >&2; exit 2 ;;
+esac
+
+declare -a names=() results=() times=()
+stage() {  # stage NAME COMMAND...
+    local name=$1 start end rc
+    shift
+    echo
+    echo "=== stage: $name"
+    start=$(date +%s)
+    "$@"
+    rc=$?
+    end=$(date +%s)
+    names+=("$name") results+=("$rc") times+=("$((end - start))")
+    echo "=== stage: $name: $([[ $rc == 0 ]] && echo ok || echo "FAILED (exit $rc)") in $((end - start)) s"
+    return 0
+}
+
+lint() {
+    yamllint -s . && ansible-lint --profile production --offline -q
+}
+
+unit() {
+    pytest -q -p no:cacheprovider tests/unit
+}
+
+scenario() {
+    molecule test -s "$1"
+}
+
+t0=$(date +%s)
+stage setup bash scripts/setup.sh
+if [[ ${results[0]} != 0 ]]; then
+    echo "setup failed: nothing else can run" >&2
+    exit 1
+fi
+[[ -z $only || $only == lint ]] && stage lint lint
+[[ -z $only || $only == unit ]] && stage unit unit
+if [[ -z $only ]]; then
+    if [[ $all == 1 ]]; then
+        mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort)
+    else
+        scenarios=("${ci_scenarios[@]}")
+    fi
+    for s in "${scenarios[@]}"; do
+        stage "molecule $s" scenario "$s"
+    done
+fi
+
+echo
+echo "=== summary"
+passed=0 failed=0
+for i in "${!names[@]}"; do
+    printf '  %-28s %-6s %5d s\n' "${names[$i]}" "$([[ ${results[$i]} == 0 ]] && echo ok || echo FAILED)" "${times[$i]}"
+    if [[ ${results[$i]} == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+echo "  total: $(( $(date +%s) - t0 )) s"
+echo "stages: $passed passed, $failed failed"
+[[ $failed == 0 ]]
