@@ -23,6 +23,8 @@ class Cnil:
         cmd = [os.path.join(ROOT, "bin", "cnil"), command, "-i", self.inventory, "--report-dir", report_dir]
         if limit:
             cmd += ["--limit", limit]
+        # A role scenario converges one role only: its audits look at that role too.
+        tags = tags or os.environ.get("CNIL_AUDIT_TAGS")
         if tags:
             cmd += ["--tags", tags]
         cmd += list(extra)
