@@ -15,11 +15,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 class Cnil:
-    def __init__(self, inventory):
+    def __init__(self, inventory, workdir):
         self.inventory = inventory
+        self.workdir = workdir
 
     def run(self, command, limit=None, tags=None, extra=()):
-        report_dir = tempfile.mkdtemp(prefix="cnil-test-report-")
+        report_dir = tempfile.mkdtemp(prefix="report-", dir=self.workdir)
         cmd = [os.path.join(ROOT, "bin", "cnil"), command, "-i", self.inventory, "--report-dir", report_dir]
         if limit:
             cmd += ["--limit", limit]
@@ -60,11 +61,11 @@ class Result:
 
 
 @pytest.fixture(scope="session")
-def cnil():
+def cnil(tmp_path_factory):
     inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
     if not inventory:
         pytest.fail("MOLECULE_INVENTORY_FILE is not set: run these tests through molecule (make test)")
-    return Cnil(inventory)
+    return Cnil(inventory, str(tmp_path_factory.mktemp("cnil")))
 
 
 @pytest.fixture

@@ -1,0 +1,59 @@
+"""Contracts every role keeps: generated README up to date, task names carry their control ID, check mode rules."""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONTROL = re.compile(r"^CNIL-(?:ORG-)?[A-Z]+-\d{2} \| ")
+TASK_FILES = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "*.yml")))
+
+
+def tasks_of(path):
+    """Every task of a task file, blocks flattened."""
+    out = []
+
+    def walk(items):
+        for task in items or []:
+            out.append(task)
+            for key in ("block", "rescue", "always"):
+                walk(task.get(key))
+    walk(yaml.safe_load(open(path)))
+    return out
+
+
+def test_role_readmes_are_generated_from_argument_specs():
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_role_docs.py"), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("path", TASK_FILES, ids=[os.path.relpath(p, ROOT) for p in TASK_FILES])
+def test_every_task_name_starts_with_its_control_id(path):
+    unnamed = [t for t in tasks_of(path) if not CONTROL.match(t.get("name", ""))]
+    assert not unnamed, "tasks without 'CNIL-XXX-NN | ' name: %s" % [t.get("name") for t in unnamed]
+
+
+@pytest.mark.parametrize("path", TASK_FILES, ids=[os.path.relpath(p, ROOT) for p in TASK_FILES])
+def test_probes_are_read_only_and_state_changes_are_not_hidden(path):
+    for task in tasks_of(path):
+        if task.get("changed_when") is False or task.get("changed_when") == "false":
+            assert task.get("check_mode") is False, "%s: changed_when false without check_mode false" % task["name"]
+            module = next(k for k in task if k.startswith(("ansible.builtin.", "ansible.windows.", "community.")) or k.startswith("cnil_"))
+            assert module in ("ansible.builtin.command", "ansible.builtin.shell", "ansible.windows.win_powershell",
+                              "ansible.builtin.slurp", "ansible.builtin.stat"), "%s: %s hidden behind changed_when" % (task["name"], module)
+            argv = " ".join(map(str, (task[module] or {}).get("argv", []))) if isinstance(task[module], dict) else str(task[module])
+            assert not re.search(r"\b(apt-get install|dconf update|systemctl (start|enable|restart)|rm |useradd|chage -)", argv), task["name"]
+        # Roles never branch on check mode to skip work.
+        assert "ansible_check_mode" not in str(task.get("when", "")), "%s: branches on ansible_check_mode" % task["name"]
+
+
+def test_no_apt_cache_refresh_unless_a_package_is_missing():
+    for path in TASK_FILES:
+        for task in tasks_of(path):
+            apt = task.get("ansible.builtin.apt")
+            if isinstance(apt, dict) and apt.get("update_cache"):
+                assert "difference" in str(task.get("when", "")), "%s: refreshes the apt cache on every run (audit too)" % task["name"]
