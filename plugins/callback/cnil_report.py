@@ -35,6 +35,8 @@ description:
   - At the end of the run writes C($CNIL_REPORT_DIR/<cabinet>/<YYYYmmddTHHMMSSZ>/report.json) and
     C(report.html) per cabinet, C($CNIL_REPORT_DIR/index.html) when the folder holds several
     cabinets, and, when C(CNIL_RUN_SUMMARY) is set, a JSON run summary at that path.
+  - The report is in French unless the cabinet's C(cnil_report_lang) (from its first host) is C(en);
+    the environment variable C(CNIL_REPORT_LANG) (C(bin/cnil --lang)) overrides it for every cabinet.
   - C(CNIL_TODAY) (YYYY-MM-DD) pins today's date for tests.
 requirements:
   - enabled in C(callbacks_enabled)
@@ -55,7 +57,8 @@ class CallbackModule(CallbackBase):
         self.play = None
         self.collector = None
         if not self.disabled:
-            self.collector = RunCollector(load_catalog(), check_mode=bool(context.CLIARGS.get("check")))
+            self.collector = RunCollector(load_catalog(), check_mode=bool(context.CLIARGS.get("check")),
+                                          lang=os.environ.get("CNIL_REPORT_LANG") or None)
 
     def v2_playbook_on_start(self, playbook):
         self.collector.check_mode = bool(context.CLIARGS.get("check"))
@@ -70,22 +73,35 @@ class CallbackModule(CallbackBase):
 
     def _learn_host(self, host):
         """Read the host's cnil_* variables once, from the play's variable manager."""
-        if self.collector.host(host.get_name())["vars_known"] or self.play is None:
+        name = host.get_name()
+        if self.collector.host(name)["vars_known"] or self.play is None:
             return
         from ansible.template import Templar
 
-        variables = self.play.get_variable_manager().get_vars(play=self.play, host=host)
-        templar = Templar(loader=self.play.get_loader(), variables=variables)
-        values = {}
-        for name in ("cnil_cabinet", "cnil_attestations", "cnil_report_lang"):
-            try:
-                values[name] = _plain(templar.template(variables.get(name)))
-            except Exception as exc:  # a broken template must show, not crash the report
-                values[name] = None
-                self.collector.run_errors.append({"host": host.get_name(), "task": "cnil_report: %s" % name,
-                                                  "msg": "cannot read %s: %s" % (name, exc)})
-        self.collector.set_host_vars(host.get_name(), values["cnil_cabinet"], values["cnil_attestations"],
-                                     values["cnil_report_lang"])
+        values = dict.fromkeys(("cnil_cabinet", "cnil_attestations", "cnil_report_lang"))
+        try:
+            variables = self.play.get_variable_manager().get_vars(play=self.play, host=host)
+            templar = Templar(loader=self.play.get_loader(), variables=variables)
+        except Exception as exc:  # a broken inventory must show in the report, not crash it
+            self.collector.run_errors.append({"host": name, "task": "cnil_report: inventory", "msg": str(exc)})
+            variables, templar = {}, None
+        for var in values if templar else ():
+            raw = variables.get(var)
+            if isinstance(raw, dict):
+                # Attestations one by one: a broken one must not hide the others.
+                values[var] = {str(k): self._render(templar, v, name, "%s.%s" % (var, k)) for k, v in raw.items()}
+            else:
+                values[var] = self._render(templar, raw, name, var)
+        self.collector.set_host_vars(name, values["cnil_cabinet"], values["cnil_attestations"], values["cnil_report_lang"])
+
+    def _render(self, templar, value, host, label):
+        """An inventory value templated; a broken template is a run error, never a crash."""
+        try:
+            return _plain(templar.template(value))
+        except Exception as exc:
+            self.collector.run_errors.append({"host": host, "task": "cnil_report: inventory",
+                                              "msg": "cannot read %s: %s" % (label, exc)})
+            return None
 
     # ---- task results ---------------------------------------------------------------------
 

@@ -121,7 +121,7 @@ def view(report, catalog, strings):
             reason=org_reason(control_id, record, t, lang),
             per_host=[(h, t["statuses"][s]) for h, s in (record.get("per_host") or {}).items()]))
 
-    counts = [dict(_status(s, t), count=n) for s, n in summary["counts"].items() if n]
+    counts = [dict(_status(s, t), count=summary[s]) for s in STATUSES if summary.get(s)]
     hosts_text = _plural(t, "hosts", summary["hosts"])
     if summary["hosts_unreachable"]:
         hosts_text += ", " + _plural(t, "hosts_unreachable", summary["hosts_unreachable"])

@@ -208,9 +208,10 @@ def attestation_status(attestation, review_days_default, today):
 class RunCollector:
     """Everything the callback learns during a run, then one report per cabinet."""
 
-    def __init__(self, catalog, check_mode=False):
+    def __init__(self, catalog, check_mode=False, lang=None):
         self.catalog = catalog
         self.check_mode = bool(check_mode)
+        self.lang = lang  # overrides each cabinet's cnil_report_lang (bin/cnil --lang)
         self.hosts = {}
         self.run_errors = []
 
@@ -345,7 +346,7 @@ class RunCollector:
             hosts = {name: self._host_report(self.hosts[name], scope, any(e["host"] == name for e in run_errors))
                      for name in names}
             organisational = self._organisational(names, today)
-            langs = [self.hosts[n]["lang"] for n in names if self.hosts[n]["lang"]]
+            langs = [self.lang] if self.lang else [self.hosts[n]["lang"] for n in names if self.hosts[n]["lang"]]
             report = {
                 "schema_version": SCHEMA_VERSION,
                 "cabinet": cabinet,
@@ -363,7 +364,8 @@ class RunCollector:
 
 
 def summarise(report):
-    """Counts per status (host controls and organisational controls), waivers, compliance."""
+    """Flat: the count per status (host controls and organisational controls, every status
+    present), hosts, hosts_unreachable, waivers (host controls with a waiver applied), compliant."""
     counts = dict.fromkeys(STATUSES, 0)
     waivers = 0
     for host in report["hosts"].values():
@@ -376,5 +378,4 @@ def summarise(report):
     unreachable = sum(1 for h in hosts if not h["reachable"])
     compliant = (bool(report["hosts"]) and unreachable == 0 and not report["run_errors"]
                  and all(counts[s] == 0 for s in STATUSES if s not in COMPLIANT))
-    return {"counts": counts, "hosts": len(report["hosts"]), "hosts_unreachable": unreachable,
-            "waivers": waivers, "compliant": compliant}
+    return dict(counts, hosts=len(report["hosts"]), hosts_unreachable=unreachable, waivers=waivers, compliant=compliant)

@@ -34,6 +34,8 @@ def test_check_run_writes_schema_valid_reports_with_drift(tmp_path):
                   evidence: evidence/hds.pdf
                   attested_by: Dr Dupont
                   attested_on: 2026-01-15
+                paper:
+                  statement: "{{{{ no_such_variable }}}}"
               cnil_waivers:
                 - control: CNIL-LOCK-01
                   check: shell_tmout
@@ -82,7 +84,10 @@ def test_check_run_writes_schema_valid_reports_with_drift(tmp_path):
 
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     [entry] = summary["reports"]
-    assert summary["check_mode"] is True and summary["run_errors"] == []
+    assert summary["check_mode"] is True
+    # A broken inventory template is a run error; the other attestations still count.
+    assert [(e["host"], e["task"]) for e in summary["run_errors"]] == [("localhost", "cnil_report: inventory")]
+    assert "cnil_attestations.paper" in summary["run_errors"][0]["msg"]
     assert summary["compliant"] is False and entry["compliant"] is False
     assert entry["cabinet"] == "cabinet-e2e"
     assert os.path.dirname(os.path.dirname(entry["json"])) == str(report_dir / "cabinet-e2e")
@@ -106,6 +111,7 @@ def test_check_run_writes_schema_valid_reports_with_drift(tmp_path):
     hds = report["organisational"]["CNIL-ORG-HDS-01"]
     assert hds["status"] == "ATTESTED"
     assert hds["statement"] == "Logiciel métier hébergé par cabinet-e2e"  # inventory templates are rendered
+    assert report["organisational"]["CNIL-ORG-PAPER-01"]["status"] == "ATTESTATION_MISSING"
     assert report["summary"]["waivers"] == 1
 
     with open(entry["html"], encoding="utf-8") as handle:

@@ -191,7 +191,11 @@ def test_write_run_layout_summary_and_index(tmp_path):
     assert summary["reports"][1]["html"] == str(report_dir / "cabinet-demo" / "20260601T083000Z" / "report.html")
     assert summary["compliant"] is False and summary["check_mode"] is True
     assert summary["run_errors"] == [{"host": "pc-cabinet", "task": "Preflight | inputs", "msg": "cnil_lock_idle_seconds is above 1800"}]
-    assert set(summary["reports"][1]["summary"]) == {"counts", "hosts", "hosts_unreachable", "waivers", "compliant"}
+    assert set(summary["reports"][1]["summary"]) == {"PASS", "FAIL", "DRIFT", "WAIVED", "NOT_APPLICABLE", "ERROR", "UNREACHABLE",
+                                                     "ATTESTED", "ATTESTATION_MISSING", "ATTESTATION_EXPIRED",
+                                                     "hosts", "hosts_unreachable", "waivers", "compliant"}
+    # pc-eteint: the four technical controls seen in this run (PWD-01, LOCK-01, FW-01, AV-01).
+    assert summary["reports"][1]["summary"]["UNREACHABLE"] == 4
     for entry in summary["reports"]:
         with open(entry["json"], encoding="utf-8") as handle:
             VALIDATOR.validate(json.load(handle))

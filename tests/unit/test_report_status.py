@@ -343,8 +343,8 @@ def test_summary_compliant_with_waivers():
     summary = report_of(run)["summary"]
     assert summary["compliant"] is True
     assert summary["waivers"] == 1
-    assert summary["counts"]["ATTESTED"] == len(CATALOG.ids("organisational"))
-    assert summary["counts"]["WAIVED"] == 1 and summary["counts"]["NOT_APPLICABLE"] == 1
+    assert summary["ATTESTED"] == len(CATALOG.ids("organisational"))
+    assert summary["WAIVED"] == 1 and summary["NOT_APPLICABLE"] == 1
 
 
 @pytest.mark.parametrize("status", ["FAIL", "ERROR"])
@@ -360,7 +360,7 @@ def test_summary_not_compliant_on_a_missing_attestation():
     run.record("pc1", "CNIL-LOCK-01 | evidence", "ok", evidence_result("CNIL-LOCK-01", ("gui_idle_lock", "PASS")))
     summary = report_of(run)["summary"]
     assert summary["compliant"] is False
-    assert summary["counts"]["ATTESTATION_MISSING"] == len(CATALOG.ids("organisational"))
+    assert summary["ATTESTATION_MISSING"] == len(CATALOG.ids("organisational"))
 
 
 def test_format_diff_shapes():
@@ -369,3 +369,9 @@ def test_format_diff_shapes():
     text = format_diff({"before": {"state": "absent"}, "after": {"state": "present"}})
     assert '-  "state": "absent"' in text and '+  "state": "present"' in text
     assert format_diff({"before": "same\n", "after": "same\n"}) is None
+
+
+def test_lang_override_for_every_cabinet():
+    run = RunCollector(CATALOG, lang="en")
+    run.set_host_vars("a1", "cabinet-a", {}, "fr")
+    assert run.build_reports(TODAY, "2026-06-01T08:00:00Z", "1")[0]["lang"] == "en"
