@@ -17,7 +17,7 @@ import yaml
 
 from cnil_lib.catalog import REPO_ROOT
 from cnil_lib.catalog import attestation_key
-from cnil_lib.report import COMPLIANT, NO_ATTESTATION, STATUSES
+from cnil_lib.report import COMPLIANT, HIDDEN_MSG, NO_ATTESTATION, STATUSES
 
 TEMPLATES = os.path.join(REPO_ROOT, "report", "templates")
 STRINGS_PATH = os.path.join(REPO_ROOT, "report", "strings.yml")
@@ -107,7 +107,7 @@ def view(report, catalog, strings):
                     "waiver": check.get("waiver") and dict(check["waiver"], expires=_date(check["waiver"].get("expires"), lang)),
                 } for check in control["checks"]],
                 "changes": control["changes"],
-                "errors": control["errors"],
+                "errors": [dict(e, msg=t["hidden"] if e["msg"] == HIDDEN_MSG else e["msg"]) for e in control["errors"]],
             })
         hosts.append({"name": name, "os": (host["os"] or {}).get("name") or t["os_unknown"],
                       "status": _status(host["status"], t), "rows": rows})

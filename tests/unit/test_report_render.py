@@ -112,7 +112,7 @@ def test_french_html_summary_hosts_and_rows():
                   "Microsoft Windows 11 Pro", "CNIL-LOCK-01 | dconf idle delay", "idle_delay = 900", "locked = oui",
                   "poste d'accueil (jusqu'au 31/12/2026)", "Mesures organisationnelles", "Erreurs d'exécution",
                   "Preflight | inputs", "Get-MpComputerStatus: access denied", "Établi le 01/06/2026 à 08:30 UTC",
-                  "Audit sans aucune modification des postes"):
+                  "Audit sans aucune modification des postes", "CNIL-PWD-01 | set password\u00a0: détail masqué"):
         assert label in text, label
     assert "+idle-delay=uint32 900" in text
 
