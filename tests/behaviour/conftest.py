@@ -72,3 +72,52 @@ def cnil(tmp_path_factory):
 def name(host):
     """The inventory name of the host under test."""
     return host.backend.host
+
+
+class Drift:
+    """A hand-made change on a host, and what the audit must say about it."""
+
+    def __init__(self, name, command, control, task, status="FAIL"):
+        self.name, self.command, self.control, self.task, self.status = name, command, control, task, status
+
+
+def drift_rounds(drifts, hosts):
+    """Schedule drifts so that one audit sees several of them: each host gets at most one drift per task
+    in a round (two drifts of the same task on one host would be indistinguishable)."""
+    rounds = []
+    for drift in drifts:
+        for placed in rounds:
+            free = [h for h in hosts if all(d.task != drift.task for d in placed.get(h, []))]
+            if free:
+                placed.setdefault(free[0], []).append(drift)
+                break
+        else:
+            rounds.append({hosts[0]: [drift]})
+    return rounds
+
+
+def run_drifts(cnil, hosts, drifts, tags):
+    """Make each round's drifts by hand, audit once, record what the audit said, heal with apply.
+    Returns {drift name: (host, control result, audit exit code, statuses of the other controls)}."""
+    import testinfra
+    conn = {h.backend.host: h for h in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory)}
+    observed = {}
+    for placed in drift_rounds(drifts, sorted(hosts)):
+        for host, items in placed.items():
+            for drift in items:
+                conn[host].run_expect([0], drift.command)
+        result = cnil.audit(tags=tags)
+        for host, items in placed.items():
+            drifted = {d.control for d in items}
+            others = {c: s for (h, c), s in result.statuses().items() if h == host and c not in drifted}
+            for drift in items:
+                observed[drift.name] = (host, result.control(host, drift.control), result.rc, others, result.output[-2000:])
+        cnil.apply(tags=tags)
+    return observed
+
+
+@pytest.fixture(scope="session")
+def ansible_hosts(cnil):
+    """Inventory names of every host of the scenario."""
+    import testinfra
+    return sorted(h.backend.host for h in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory))

@@ -137,4 +137,5 @@ def test_callback_is_inert_without_cnil_report_dir(tmp_path):
     proc = run(str(tmp_path), ["ansible-playbook", "-i", "localhost,", "-c", "local", "site.yml",
                                "-e", "ansible_python_interpreter=" + sys.executable], env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert sorted(os.listdir(tmp_path)) == [".ansible", "ansible.cfg", "site.yml"]
+    # No report, no summary: only what the test wrote (and Ansible's own state folder).
+    assert set(os.listdir(tmp_path)) - {".ansible"} == {"ansible.cfg", "site.yml"}

@@ -57,3 +57,10 @@ def test_no_apt_cache_refresh_unless_a_package_is_missing():
             apt = task.get("ansible.builtin.apt")
             if isinstance(apt, dict) and apt.get("update_cache"):
                 assert "difference" in str(task.get("when", "")), "%s: refreshes the apt cache on every run (audit too)" % task["name"]
+
+
+def test_every_control_id_in_tasks_and_floors_is_in_the_catalog():
+    catalog = {c["id"] for c in yaml.safe_load(open(os.path.join(ROOT, "data", "controls.yml")))["controls"]}
+    used = {t["name"].split(" | ")[0] for p in TASK_FILES for t in tasks_of(p)}
+    used |= {f["control"] for f in yaml.safe_load(open(os.path.join(ROOT, "data", "floors.yml")))["floors"]}
+    assert used <= catalog, used - catalog
