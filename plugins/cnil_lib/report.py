@@ -14,6 +14,14 @@ Control status on a host (first rule that matches):
   NOT_APPLICABLE  every check is NOT_APPLICABLE
   PASS            otherwise (checks pass, or only unchanged tasks)
 Changes made by a real (non-check) run are listed as applied but are not drift.
+
+An unreachable host keeps the controls it finished; every other technical control seen in the run
+(all technical controls of the catalog when none was seen) is listed as UNREACHABLE.
+Organisational controls, per cabinet: each host's cnil_attestations is judged (ATTESTED,
+ATTESTATION_EXPIRED, ATTESTATION_MISSING, NOT_APPLICABLE) and the worst is reported, with
+per_host when the hosts disagree. Hosts without cnil_cabinet belong to the cabinet "default".
+A cabinet is compliant when every control is PASS, WAIVED, ATTESTED or NOT_APPLICABLE, every
+host was reachable and no task without a control ID failed (run_errors).
 """
 
 from __future__ import annotations
