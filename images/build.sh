@@ -96,6 +96,9 @@ inputs_hash() {
     {
         cat "$here/build.sh" "$here/rootfs-setup.sh" "$here/Dockerfile" "$here/packages.txt"
         printf 'suite=%s\nmirror=%s\nsecurity=%s\n' "$1" "$mirror" "$security"
+        # The ISO week: images (and their apt lists and security updates) are rebuilt weekly,
+        # so a reused machine never tests against lists the mirror no longer serves.
+        date -u +week=%G-W%V
     } | sha256sum | cut -c1-64
 }
 

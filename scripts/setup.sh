@@ -17,4 +17,4 @@ else
 fi
 
 bash scripts/docker-engine.sh
-bash images/build.sh debian12 debian13
+bash images/build.sh all
