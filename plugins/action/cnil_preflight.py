@@ -32,6 +32,33 @@ options:
 """
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+ATTESTATION_FIELDS = {"applies", "statement", "evidence", "attested_by", "attested_on", "review_days", "justification"}
+
+try:  # ansible-core 2.19 tags every inventory value with the file and line it came from.
+    from ansible._internal._datatag._tags import Origin
+except ImportError:  # pragma: no cover - older ansible-core: messages name the variable only
+    Origin = None
+
+
+def where(value):
+    """' (file:line)' of an inventory value, for messages that send the contractor to the right line."""
+    origin = Origin.get_tag(value) if Origin is not None else None
+    if not origin or not origin.path:
+        return ""
+    path = origin.path
+    if os.path.isabs(path) and os.path.abspath(path).startswith(os.path.abspath(ROOT) + os.sep):
+        path = os.path.relpath(path, ROOT)
+    return " [%s%s]" % (path, ":%d" % origin.line_num if origin.line_num else "")
+
+
+def loc_msg(loc, message):
+    return message + loc
+
+
+def load_catalog():
+    """{control ID: entry} of data/controls.yml."""
+    data = load_yaml(os.path.join(ROOT, "data", "controls.yml"), {}) or {}
+    return {entry["id"]: entry for entry in data.get("controls", [])}
 
 
 def today():
@@ -55,33 +82,76 @@ def load_yaml(path, default=None):
         return yaml.safe_load(handle) or default
 
 
-def check_waivers(waivers):
+def check_waivers(waivers, catalog=None):
     """Shape of cnil_waivers: a list of {control, reason, expires[, check]}. Returns (errors, valid waivers)."""
     errors, valid = [], []
+    catalog = catalog if catalog is not None else load_catalog()
     if waivers in (None, ""):
         return errors, valid
     if not isinstance(waivers, list):
         return ["cnil_waivers must be a list of waivers (control, reason, expires), got %s" % type(waivers).__name__], valid
     for index, waiver in enumerate(waivers):
-        where = "cnil_waivers[%d]" % index
+        at, loc = "cnil_waivers[%d]" % index, where(waiver) or where(waivers)
         if not isinstance(waiver, dict):
-            errors.append("%s must be a mapping with control, reason and expires" % where)
+            errors.append(loc_msg(loc, "%s must be a mapping with control, reason and expires" % at))
             continue
         unknown = set(waiver) - {"control", "check", "reason", "expires"}
         if unknown:
-            errors.append("%s: unknown field(s) %s (allowed: control, check, reason, expires)" % (where, ", ".join(sorted(unknown))))
+            errors.append(loc_msg(loc, "%s: unknown field(s) %s (allowed: control, check, reason, expires)" % (at, ", ".join(sorted(unknown)))))
         control = str(waiver.get("control") or "")
         if not control.startswith("CNIL-"):
-            errors.append("%s.control: a control ID such as CNIL-ENC-01 is required" % where)
+            errors.append(loc_msg(loc, "%s.control: a control ID such as CNIL-ENC-01 is required" % at))
+        elif control not in catalog:
+            errors.append(loc_msg(loc, "%s.control: unknown control ID %s (see data/controls.yml)" % (at, control)))
+        elif waiver.get("check") and catalog[control].get("checks") and waiver["check"] not in catalog[control]["checks"]:
+            errors.append(loc_msg(loc, "%s.check: %s has no check '%s' (checks: %s)"
+                          % (at, control, waiver["check"], ", ".join(sorted(catalog[control]["checks"])))))
         if not str(waiver.get("reason") or "").strip():
-            errors.append("%s.reason: a waiver needs a reason (%s)" % (where, control or "no control"))
+            errors.append(loc_msg(loc, "%s.reason: a waiver needs a reason (%s)" % (at, control or "no control")))
         try:
             expires = as_date(waiver.get("expires"))
         except (TypeError, ValueError):
-            errors.append("%s.expires: a date YYYY-MM-DD is required (%s)" % (where, control or "no control"))
+            errors.append(loc_msg(loc, "%s.expires: a date YYYY-MM-DD is required (%s)" % (at, control or "no control")))
             continue
         valid.append(dict(waiver, expires=expires.isoformat()))
     return errors, valid
+
+
+def check_attestations(attestations, catalog=None):
+    """Shape of cnil_attestations (catalog §3.1): keys are organisational controls, dated, justified."""
+    errors = []
+    if attestations in (None, ""):
+        return errors
+    catalog = catalog if catalog is not None else load_catalog()
+    keys = {cid.split("-")[2].lower(): cid for cid, entry in catalog.items() if entry.get("kind") == "organisational"}
+    if not isinstance(attestations, dict):
+        return ["cnil_attestations%s must map attestation keys (%s) to attestations" % (where(attestations), ", ".join(sorted(keys)))]
+    for key, att in attestations.items():
+        at, loc = "cnil_attestations.%s" % key, where(att) or where(attestations)
+        if key not in keys:
+            errors.append(loc_msg(loc, "%s: unknown attestation key '%s' (known: %s)" % (at, key, ", ".join(sorted(keys)))))
+            continue
+        if not isinstance(att, dict):
+            errors.append(loc_msg(loc, "%s (%s): must be a mapping (statement, evidence, attested_by, attested_on)" % (at, keys[key])))
+            continue
+        unknown = set(att) - ATTESTATION_FIELDS
+        if unknown:
+            errors.append(loc_msg(loc, "%s (%s): unknown field(s) %s" % (at, keys[key], ", ".join(sorted(unknown)))))
+        if att.get("applies", True) is False:
+            if not str(att.get("justification") or "").strip():
+                errors.append(loc_msg(loc, "%s.justification (%s): required when applies is false" % (at, keys[key])))
+            continue
+        for field in ("statement", "evidence", "attested_by"):
+            if not str(att.get(field) or "").strip():
+                errors.append(loc_msg(loc, "%s.%s (%s): required" % (at, field, keys[key])))
+        try:
+            as_date(att.get("attested_on"))
+        except (TypeError, ValueError):
+            errors.append(loc_msg(loc, "%s.attested_on (%s): a date YYYY-MM-DD is required" % (at, keys[key])))
+        review = att.get("review_days")
+        if review is not None and (isinstance(review, bool) or not isinstance(review, int) or review < 1):
+            errors.append(loc_msg(loc, "%s.review_days (%s): a whole number of days is required" % (at, keys[key])))
+    return errors
 
 
 def find_waiver(waivers, control, check):
@@ -91,7 +161,7 @@ def find_waiver(waivers, control, check):
     return None
 
 
-def check_floors(values, floors, waivers, now):
+def check_floors(values, floors, waivers, now, locations=None):
     """values: {var: value} of the variables present. Returns (errors, waivers used)."""
     errors, used = [], []
     for floor in floors:
@@ -115,10 +185,10 @@ def check_floors(values, floors, waivers, now):
                 continue
             hint = (" The waiver for %s expired on %s." % (floor["control"], waiver["expires"])) if waiver else ""
             errors.append(
-                "%s = %s is beyond the CNIL limit of %s: %s allows %s (%s).%s Use a compliant value, or declare a "
-                "waiver in cnil_waivers (control: %s, check: %s, reason, expires)."
-                % (var, value, floor["control"], floor["control"], limit_text, floor.get("source", ""), hint,
-                   floor["control"], floor.get("check", "")))
+                "%s = %s is outside the CNIL limit for %s: %s (%s).%s Use a compliant value, or declare a "
+                "waiver in cnil_waivers (control: %s, check: %s, reason, expires).%s"
+                % (var, value, floor["control"], limit_text, floor.get("source", ""), hint,
+                   floor["control"], floor.get("check", ""), (locations or {}).get(var, "")))
     return errors, used
 
 
@@ -163,10 +233,13 @@ class ActionModule(ActionBase):
             errors += validate_spec(role, options, role_vals)
             values.update(role_vals)
 
-        waiver_errors, waivers = check_waivers(templar.template(task_vars.get("cnil_waivers")))
+        catalog = load_catalog()
+        waiver_errors, waivers = check_waivers(task_vars.get("cnil_waivers"), catalog)
         errors += waiver_errors
+        errors += check_attestations(task_vars.get("cnil_attestations"), catalog)
         floors = (load_yaml(os.path.join(ROOT, "data", "floors.yml"), {}) or {}).get("floors", [])
-        floor_errors, used = check_floors(values, floors, waivers, today())
+        locations = {name: where(task_vars[name]) for name in values if name in task_vars}
+        floor_errors, used = check_floors(values, floors, waivers, today(), locations)
         errors += floor_errors
 
         result.update(changed=False, cnil_waivers_used=used)

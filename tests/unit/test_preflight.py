@@ -92,3 +92,54 @@ def test_expired_waiver_or_waiver_for_another_check_does_not_allow():
 def test_malformed_waivers_are_named(waiver, message):
     errors, _ = pf.check_waivers([waiver])
     assert any(message in e for e in errors), errors
+
+
+@pytest.mark.parametrize("waiver, message", [
+    ({"control": "CNIL-NOPE-01", "reason": "r", "expires": "2027-01-01"}, "unknown control ID CNIL-NOPE-01"),
+    ({"control": "CNIL-LOCK-01", "check": "gui_idel_lock", "reason": "r", "expires": "2027-01-01"}, "has no check 'gui_idel_lock'"),
+])
+def test_waivers_must_name_known_controls_and_checks(waiver, message):
+    errors, _ = pf.check_waivers([waiver])
+    assert any(message in e for e in errors), errors
+
+
+GOOD_ATTESTATION = {"statement": "s", "evidence": "e", "attested_by": "Dr X", "attested_on": "2026-09-01"}
+
+
+@pytest.mark.parametrize("attestations, message", [
+    ({"hds": dict(GOOD_ATTESTATION, attested_on=None)}, "cnil_attestations.hds.attested_on (CNIL-ORG-HDS-01)"),
+    ({"hds": dict(GOOD_ATTESTATION, attested_on="septembre")}, "cnil_attestations.hds.attested_on"),
+    ({"hds": dict(GOOD_ATTESTATION, statement="")}, "cnil_attestations.hds.statement (CNIL-ORG-HDS-01): required"),
+    ({"paper": {"applies": False}}, "cnil_attestations.paper.justification"),
+    ({"hsd": GOOD_ATTESTATION}, "unknown attestation key 'hsd'"),
+    ({"hds": dict(GOOD_ATTESTATION, reviewed=True)}, "unknown field(s) reviewed"),
+    ({"hds": dict(GOOD_ATTESTATION, review_days="un an")}, "review_days"),
+    (["hds"], "must map attestation keys"),
+])
+def test_malformed_attestations_are_named(attestations, message):
+    errors = pf.check_attestations(attestations)
+    assert any(message in e for e in errors), errors
+
+
+def test_well_formed_attestations_pass():
+    assert pf.check_attestations({"hds": GOOD_ATTESTATION, "paper": {"applies": False, "justification": "pas de papier"}}) == []
+
+
+def test_bad_inventory_is_refused_end_to_end_naming_file_and_field_before_touching_a_host(tmp_path):
+    """bin/cnil audit on an inventory with a bad waiver: exit 1, the message names the file, line and
+    field, and no play ever reaches the host (it does not even exist: any contact would be UNREACHABLE)."""
+    import subprocess
+    inv = tmp_path / "cabinet"
+    (inv / "group_vars" / "all").mkdir(parents=True)
+    (inv / "hosts.yml").write_text("all:\n  children:\n    cnil_linux:\n      hosts:\n        ghost-pc:\n"
+                                   "          ansible_connection: community.docker.docker\n")
+    (inv / "group_vars" / "all" / "cabinet.yml").write_text(
+        "cnil_cabinet: cabinet-bad\ncnil_lock_idle_seconds: 3600\n"
+        "cnil_waivers:\n  - control: CNIL-ENC-01\n    expires: 2027-01-01\n")
+    proc = subprocess.run([os.path.join(ROOT, "bin", "cnil"), "audit", "-i", str(inv / "hosts.yml"), "--report-dir", str(tmp_path / "r")],
+                          capture_output=True, text=True, cwd=ROOT)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "cnil_lock_idle_seconds = 3600" in out and "CNIL-LOCK-01" in out and "1800" in out
+    assert "cnil_waivers[0]" in out and ".reason" in out and "group_vars/all/cabinet.yml" in out
+    assert "UNREACHABLE" not in out and "Gathering Facts" not in out
