@@ -204,6 +204,15 @@ def role_values(role_dir, host_vars, templar):
     return options, values
 
 
+def check_mgmt_admin(values):
+    """CNIL-ACC-01 enforces the admin group: the management account must be a declared admin (root needs no group)."""
+    user, admins = values.get("cnil_mgmt_user"), values.get("cnil_admins")
+    if user in (None, "", "root") or not isinstance(admins, list) or user in admins:
+        return []
+    return ["cnil_mgmt_user = %s is not in cnil_admins %s: CNIL-ACC-01 keeps the admin group to exactly cnil_admins and "
+            "would remove the management account, locking the contractor out. Add it to cnil_admins." % (user, admins)]
+
+
 def validate_spec(role, options, values):
     spec = {name: {k: v for k, v in opt.items() if k not in ("description", "version_added")} for name, opt in options.items()}
     result = ArgumentSpecValidator(spec).validate({k: v for k, v in values.items() if k in spec})
@@ -241,6 +250,7 @@ class ActionModule(ActionBase):
         locations = {name: where(task_vars[name]) for name in values if name in task_vars}
         floor_errors, used = check_floors(values, floors, waivers, today(), locations)
         errors += floor_errors
+        errors += check_mgmt_admin(values)
 
         result.update(changed=False, cnil_waivers_used=used)
         if errors:

@@ -143,3 +143,17 @@ def test_bad_inventory_is_refused_end_to_end_naming_file_and_field_before_touchi
     assert "cnil_lock_idle_seconds = 3600" in out and "CNIL-LOCK-01" in out and "1800" in out
     assert "cnil_waivers[0]" in out and ".reason" in out and "group_vars/all/cabinet.yml" in out
     assert "UNREACHABLE" not in out and "Gathering Facts" not in out
+
+
+@pytest.mark.parametrize("values, refused", [
+    ({"cnil_mgmt_user": "cnil-admin", "cnil_admins": ["cnil-admin"]}, False),
+    ({"cnil_mgmt_user": "root", "cnil_admins": []}, False),
+    ({"cnil_mgmt_user": "cnil-admin", "cnil_admins": ["mdupont"]}, True),
+    ({"cnil_mgmt_user": "cnil-admin", "cnil_admins": []}, True),
+    ({"cnil_lock_idle_seconds": 900}, False),  # a run without cnil_acc
+])
+def test_management_account_must_be_a_declared_admin(values, refused):
+    errors = pf.check_mgmt_admin(values)
+    assert bool(errors) == refused
+    if refused:
+        assert "cnil_mgmt_user" in errors[0] and "cnil_admins" in errors[0] and "CNIL-ACC-01" in errors[0]
