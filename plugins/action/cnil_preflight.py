@@ -10,6 +10,7 @@ import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
+from ansible.template import trust_as_template
 
 DOCUMENTATION = r"""
 name: cnil_preflight
@@ -204,9 +205,10 @@ def role_values(role_dir, host_vars, templar):
     return options, values
 
 
-def check_mgmt_admin(values):
-    """CNIL-ACC-01 enforces the admin group: the management account must be a declared admin (root needs no group)."""
-    user, admins = values.get("cnil_mgmt_user"), values.get("cnil_admins")
+def check_mgmt_admin(values, render=lambda value: value):
+    """CNIL-ACC-01 enforces the admin group: the management account must be a declared admin (root needs no group).
+    render templates the value (the role default is a template: the connecting ansible_user, else root)."""
+    user, admins = render(values.get("cnil_mgmt_user")), values.get("cnil_admins")
     if user in (None, "", "root") or not isinstance(admins, list) or user in admins:
         return []
     return ["cnil_mgmt_user = %s is not in cnil_admins %s: CNIL-ACC-01 keeps the admin group to exactly cnil_admins and "
@@ -250,7 +252,7 @@ class ActionModule(ActionBase):
         locations = {name: where(task_vars[name]) for name in values if name in task_vars}
         floor_errors, used = check_floors(values, floors, waivers, today(), locations)
         errors += floor_errors
-        errors += check_mgmt_admin(values)
+        errors += check_mgmt_admin(values, lambda v: templar.template(trust_as_template(v)) if isinstance(v, str) else v)
 
         result.update(changed=False, cnil_waivers_used=used)
         if errors:

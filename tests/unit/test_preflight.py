@@ -157,3 +157,9 @@ def test_management_account_must_be_a_declared_admin(values, refused):
     assert bool(errors) == refused
     if refused:
         assert "cnil_mgmt_user" in errors[0] and "cnil_admins" in errors[0] and "CNIL-ACC-01" in errors[0]
+
+
+def test_management_account_default_is_rendered_before_the_check():
+    default = "{{ ansible_user | default('root') }}"
+    assert pf.check_mgmt_admin({"cnil_mgmt_user": default, "cnil_admins": []}, lambda v: "root") == []
+    assert pf.check_mgmt_admin({"cnil_mgmt_user": default, "cnil_admins": []}, lambda v: "cnil-admin")
