@@ -2,7 +2,7 @@
 (bin/cnil audit), naming the task that would repair it, and apply heals it."""
 import pytest
 
-from conftest import Drift, run_drifts
+from cnil_testlib import Drift, run_drifts
 
 KEYFILE = "/etc/dconf/db/local.d/00-cnil-lock"
 LOCKS = "/etc/dconf/db/local.d/locks/00-cnil-lock"

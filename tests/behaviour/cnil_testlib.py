@@ -1,0 +1,98 @@
+"""Helpers of the behaviour tests: drive the real bin/cnil, read its reports, schedule hand-made drifts."""
+import glob
+import json
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Cnil:
+    def __init__(self, inventory, workdir):
+        self.inventory = inventory
+        self.workdir = workdir
+
+    def run(self, command, limit=None, tags=None, extra=(), env=None):
+        report_dir = tempfile.mkdtemp(prefix="report-", dir=self.workdir)
+        cmd = [os.path.join(ROOT, "bin", "cnil"), command, "-i", self.inventory, "--report-dir", report_dir]
+        if limit:
+            cmd += ["--limit", limit]
+        # A role scenario converges one role only: its audits look at that role too.
+        tags = tags or os.environ.get("CNIL_AUDIT_TAGS")
+        if tags:
+            cmd += ["--tags", tags]
+        cmd += list(extra)
+        # Own session: a test may kill the whole run (tests/plugins/callback/cnil_interrupt.py).
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, **(env or {})),
+                              start_new_session=True)
+        reports = sorted(glob.glob(os.path.join(report_dir, "*", "*", "report.json")))
+        report = json.load(open(reports[-1])) if reports else None
+        return Result(proc.returncode, proc.stdout + proc.stderr, report)
+
+    def audit(self, **kw):
+        return self.run("audit", **kw)
+
+    def apply(self, **kw):
+        result = self.run("apply", **kw)
+        assert result.rc == 0, result.output[-3000:]
+        return result
+
+
+class Result:
+    def __init__(self, rc, output, report):
+        self.rc, self.output, self.report = rc, output, report
+
+    def control(self, host, control):
+        return self.report["hosts"][host]["controls"][control]
+
+    def changed_tasks(self, host, control):
+        return [c["task"] for c in self.control(host, control).get("changes", [])]
+
+    def check(self, host, control, check_id):
+        return next(c for c in self.control(host, control)["checks"] if c["id"] == check_id)
+
+    def statuses(self):
+        return {(h, c): v["status"] for h, hv in self.report["hosts"].items() for c, v in hv["controls"].items()}
+
+
+class Drift:
+    """A hand-made change on a host, and what the audit must say about it."""
+
+    def __init__(self, name, command, control, task, status="FAIL"):
+        self.name, self.command, self.control, self.task, self.status = name, command, control, task, status
+
+
+def drift_rounds(drifts, hosts):
+    """Schedule drifts so that one audit sees several of them: each host gets at most one drift per task
+    in a round (two drifts of the same task on one host would be indistinguishable)."""
+    rounds = []
+    for drift in drifts:
+        for placed in rounds:
+            free = [h for h in hosts if all(d.task != drift.task for d in placed.get(h, []))]
+            if free:
+                placed.setdefault(free[0], []).append(drift)
+                break
+        else:
+            rounds.append({hosts[0]: [drift]})
+    return rounds
+
+
+def run_drifts(cnil, hosts, drifts, tags):
+    """Make each round's drifts by hand, audit once, record what the audit said, heal with apply.
+    Returns {drift name: (host, control result, audit exit code, statuses of the other controls)}."""
+    import testinfra
+    conn = {h.backend.host: h for h in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory)}
+    observed = {}
+    for placed in drift_rounds(drifts, sorted(hosts)):
+        for host, items in placed.items():
+            for drift in items:
+                conn[host].run_expect([0], drift.command)
+        result = cnil.audit(tags=tags)
+        for host, items in placed.items():
+            drifted = {d.control for d in items}
+            others = {c: s for (h, c), s in result.statuses().items() if h == host and c not in drifted}
+            for drift in items:
+                observed[drift.name] = (host, result.control(host, drift.control), result.rc, others, result.output[-2000:])
+        cnil.apply(tags=tags)
+    return observed
