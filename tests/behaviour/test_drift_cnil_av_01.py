@@ -1,0 +1,43 @@
+"""CNIL-AV-01 drift: each hand-made change is reported against its control by the real audit
+(bin/cnil audit), naming the task that would repair it, and apply heals it."""
+import pytest
+
+from conftest import Drift, run_drifts
+
+CONF = "/etc/clamav/freshclam.conf"
+SCAN = "/etc/systemd/system/cnil-clamav-scan.service"
+UPDATER = "CNIL-AV-01 | signature updater (freshclam)"
+TIMER = "CNIL-AV-01 | scheduled scan timer"
+
+DRIFTS = [
+    Drift("freshclam disabled", "systemctl disable --now clamav-freshclam", "CNIL-AV-01", UPDATER),
+    Drift("scan timer disabled", "systemctl disable --now cnil-clamav-scan.timer", "CNIL-AV-01", TIMER),
+    Drift("Checks changed", f"sed -i 's/^Checks 24$/Checks 2/' {CONF}", "CNIL-AV-01", "CNIL-AV-01 | freshclam checks per day"),
+    Drift("scan timer enabled but stopped", "systemctl stop cnil-clamav-scan.timer", "CNIL-AV-01", TIMER),
+    Drift("scan paths edited", f"sed -i 's| -- /home$| -- /tmp|' {SCAN} && systemctl daemon-reload", "CNIL-AV-01",
+          "CNIL-AV-01 | scheduled scan units", status="DRIFT"),
+]
+
+
+@pytest.fixture(scope="module")
+def observed(cnil, ansible_hosts):
+    return run_drifts(cnil, ansible_hosts, DRIFTS, tags="cnil_av")
+
+
+@pytest.mark.parametrize("drift", DRIFTS, ids=[d.name for d in DRIFTS])
+def test_hand_made_drift_is_reported_against_its_control(observed, drift):
+    host, control, rc, others, output = observed[drift.name]
+    assert rc == 2, output
+    assert control["status"] == drift.status, control
+    assert any(c["task"].startswith(drift.task) for c in control["changes"]), control
+    assert set(others.values()) <= {"PASS", "NOT_APPLICABLE", "WAIVED"}, others
+
+
+def test_after_healing_every_host_audits_compliant_with_no_change(observed, cnil, ansible_hosts):
+    result = cnil.audit()
+    assert result.rc == 0, result.output[-3000:]
+    for name in ansible_hosts:
+        control = result.control(name, "CNIL-AV-01")
+        assert control["status"] == "WAIVED" and control["changes"] == [], control
+        assert {c["id"]: c["status"] for c in control["checks"]} == {
+            "engine": "PASS", "updater": "PASS", "signature_age": "WAIVED", "scheduled_scan": "PASS"}
