@@ -1,0 +1,616 @@
+# cnil-cabinet — GPL-3.0-or-later
+"""Windows decisions of cnil-cabinet, in Python so that they are unit-tested on a Linux controller.
+
+The PowerShell modules (library/win_cnil_*.ps1) read the host and act on it; what a value *means*
+(which status, what to add, whether protection may be turned on) is decided here. Where a module must
+decide on the host (win_cnil_bitlocker chooses what to change), its PowerShell functions mirror the
+functions below, name for name, and share their tables; tests/unit/test_cnil_windows.py checks the
+tables are the same in both languages. Roles use these filters to turn module results into the
+checks they give cnil_evidence. Thresholds are always arguments (roles pass
+`'var' | cnil_floor(...)`), never literals here, except the facts of the platform itself.
+
+Nothing here was run against a real Windows host: the inputs in the tests are recorded-like data
+built from Microsoft's documentation of Get-BitLockerVolume, Get-MpComputerStatus,
+Win32_EncryptableVolume, SecurityCenter2 and secedit exports.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+DOCUMENTATION = r"""
+name: cnil_win_release
+short_description: Windows build number to release name (19045 -> Windows 10 22H2)
+description:
+  - Part of the cnil_windows filter set (cnil_win_edition, cnil_win_release, cnil_win_secedit_parse,
+    cnil_win_password_policy, cnil_win_password_age, cnil_win_lockout, cnil_win_product_state,
+    cnil_win_signature_age, cnil_win_antivirus, cnil_win_bitlocker_plan, cnil_win_bitlocker_status,
+    cnil_win_admin_members, cnil_win_escrow_ids, cnil_win_escrow_merge). See the module docstrings.
+options:
+  _input:
+    description: CurrentBuild (or CurrentBuildNumber) from HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion.
+    type: raw
+    required: true
+"""
+
+# ---------------------------------------------------------------------------------------------------
+# Editions (EditionID of HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion: never the localized name).
+# ---------------------------------------------------------------------------------------------------
+SUPPORTED_FAMILIES = ("pro", "enterprise", "education")
+UNSUPPORTED_EDITION = "unsupported edition"
+
+
+def edition_family(edition_id):
+    """Family of an EditionID: home (Core, CoreN, CoreSingleLanguage, CoreCountrySpecific), pro
+    (Professional, ProfessionalN, ProfessionalWorkstation), education (Education*, ProfessionalEducation*),
+    enterprise (Enterprise*, EnterpriseS = LTSC, IoTEnterprise*), server, or unknown."""
+    low = str(edition_id or "").strip().lower()
+    if not low:
+        return "unknown"
+    if low.startswith("core"):
+        return "home"
+    if "education" in low:
+        return "education"
+    if low.startswith("professional"):
+        return "pro"
+    if low.startswith(("enterprise", "iotenterprise")):
+        return "enterprise"
+    if low.startswith("server"):
+        return "server"
+    return "unknown"
+
+
+def cnil_win_edition(edition_id):
+    """{edition_id, family, supported, reason}. cnil-cabinet supports Pro, Enterprise and Education: Home
+    has no BitLocker management and ignores the Removable Storage Access policy (catalog §5 note 10), so
+    every control reports 'unsupported edition' there rather than a pass it cannot prove."""
+    family = edition_family(edition_id)
+    supported = family in SUPPORTED_FAMILIES
+    if supported:
+        reason = None
+    elif family == "home":
+        reason = ("%s: Windows Home (EditionID %s) has no BitLocker management and no Removable Storage "
+                  "Access policy; cnil-cabinet needs Windows Pro or better" % (UNSUPPORTED_EDITION, edition_id))
+    elif family == "server":
+        reason = "%s: Windows Server (EditionID %s) is not a practice workstation" % (UNSUPPORTED_EDITION, edition_id)
+    else:
+        reason = "%s: EditionID %r not recognised" % (UNSUPPORTED_EDITION, edition_id)
+    return {"edition_id": edition_id, "family": family, "supported": supported, "reason": reason}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Releases. Sources: Microsoft Learn "Windows 10 release information" and "Windows 11 release
+# information" (build numbers of each version) [S]; 25H2 = 26200 [S, secondary: WindowsOSBuild issue
+# #58, OSDeploy Test-IsWindows1125H2]; 26H2 = 26300 [S, secondary: news coverage of Microsoft's
+# announcement, June 2026]. Support end dates are not here: they belong to data/lifecycle.yml.
+# ---------------------------------------------------------------------------------------------------
+WINDOWS_RELEASES = {
+    10240: ("Windows 10", "1507"),
+    10586: ("Windows 10", "1511"),
+    14393: ("Windows 10", "1607"),
+    15063: ("Windows 10", "1703"),
+    16299: ("Windows 10", "1709"),
+    17134: ("Windows 10", "1803"),
+    17763: ("Windows 10", "1809"),
+    18362: ("Windows 10", "1903"),
+    18363: ("Windows 10", "1909"),
+    19041: ("Windows 10", "2004"),
+    19042: ("Windows 10", "20H2"),
+    19043: ("Windows 10", "21H1"),
+    19044: ("Windows 10", "21H2"),
+    19045: ("Windows 10", "22H2"),
+    22000: ("Windows 11", "21H2"),
+    22621: ("Windows 11", "22H2"),
+    22631: ("Windows 11", "23H2"),
+    26100: ("Windows 11", "24H2"),
+    26200: ("Windows 11", "25H2"),
+    26300: ("Windows 11", "26H2"),
+}
+
+
+def cnil_win_release(build, display_version=None):
+    """{build, product, release, name, known, display_version}. An unknown build still gets its product
+    from the build range (10240..21999 Windows 10, 22000+ Windows 11) and release None: the report
+    shows 'Windows 11 (build 28000)' rather than a guessed name."""
+    try:
+        number = int(str(build).split(".")[0])
+    except (TypeError, ValueError):
+        return {"build": None, "product": None, "release": None, "name": "unknown build %r" % (build,),
+                "known": False, "display_version": display_version}
+    if number in WINDOWS_RELEASES:
+        product, release = WINDOWS_RELEASES[number]
+        return {"build": number, "product": product, "release": release, "name": "%s %s" % (product, release),
+                "known": True, "display_version": display_version}
+    product = "Windows 11" if number >= 22000 else "Windows 10" if number >= 10240 else "Windows (before 10)"
+    return {"build": number, "product": product, "release": None, "name": "%s (build %d)" % (product, number),
+            "known": False, "display_version": display_version}
+
+
+# ---------------------------------------------------------------------------------------------------
+# secedit /export INF (UTF-16 LE with BOM). Mirrored by ConvertFrom-CnilInf in win_cnil_secpol_facts.ps1.
+# ---------------------------------------------------------------------------------------------------
+_INT_RE = re.compile(r"^-?\d+$")
+
+
+def decode_inf(data):
+    """Text of a secedit export: UTF-16 LE (with or without BOM), UTF-8 (BOM), else cp1252 (secedit
+    writes 'ANSI' when the /cfg file it is given has no BOM)."""
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    if data.startswith(b"\xff\xfe"):
+        return data[2:].decode("utf-16-le")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if len(data) > 1 and data[1:2] == b"\x00":
+        return data.decode("utf-16-le")
+    return data.decode("cp1252")
+
+
+def cnil_win_secedit_parse(data):
+    """{section: {key: value}}: integers as int, "quoted" strings unquoted, the rest as text.
+    Lines before the first section and lines without '=' are ignored; a later key overrides."""
+    sections, current = {}, None
+    for raw in decode_inf(data).splitlines():
+        line = raw.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+            sections.setdefault(current, {})
+            continue
+        if current is None or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        key, value = key.strip(), value.strip()
+        if _INT_RE.match(value):
+            value = int(value)
+        elif len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+            value = value[1:-1]
+        sections[current][key] = value
+    return sections
+
+
+# ---------------------------------------------------------------------------------------------------
+# Password policy (CNIL-PWD-01/02/03) from [System Access].
+# ---------------------------------------------------------------------------------------------------
+# Windows complexity guarantees 3 of the 4 categories; the weakest three are upper + lower + digits,
+# 62 symbols (catalog CNIL-PWD-01, Windows). Without complexity a password may be digits only.
+SYMBOLS_WITH_COMPLEXITY = 62
+SYMBOLS_WITHOUT_COMPLEXITY = 10
+CNIL_PASSWORD_ALONE_BITS = 80  # délibération CNIL 2022-100, password alone
+
+
+def _int_or_none(value):
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def min_entropy_bits(length, complexity):
+    """Entropy of the weakest password the policy accepts: length x log2(symbols)."""
+    symbols = SYMBOLS_WITH_COMPLEXITY if complexity else SYMBOLS_WITHOUT_COMPLEXITY
+    return round(max(length, 0) * math.log2(symbols), 1)
+
+
+def cnil_win_password_policy(system_access, min_length, target_bits=CNIL_PASSWORD_ALONE_BITS):
+    """CNIL-PWD-01 on Windows. PASS: MinimumPasswordLength >= min_length, PasswordComplexity = 1,
+    ClearTextPassword = 0, and the weakest accepted password reaches target_bits. 12 characters with
+    complexity is a FAIL with the entropy explanation (catalog §5 note 2): Windows cannot require the
+    four classes of the seed, and 12 characters from 3 classes is about 71 bits < 80."""
+    sa = system_access or {}
+    length = _int_or_none(sa.get("MinimumPasswordLength"))
+    complexity = _int_or_none(sa.get("PasswordComplexity")) == 1
+    cleartext = _int_or_none(sa.get("ClearTextPassword"))
+    bits = min_entropy_bits(length or 0, complexity)
+    problems = []
+    if length is None:
+        problems.append("MinimumPasswordLength not found in the secedit export")
+    elif length < min_length:
+        if complexity and length >= 12:
+            problems.append(
+                "%d characters with complexity: seed's 12 characters + 4 classes not enforceable on Windows "
+                "(complexity only guarantees 3 of the 4 classes); %d characters from 3 classes = %d x log2(62) "
+                "= %.1f bits < %d bits (CNIL 2022-100): set %d characters" % (length, length, length, bits, target_bits, min_length))
+        else:
+            problems.append("MinimumPasswordLength %d < %d" % (length, min_length))
+    if not complexity:
+        problems.append("PasswordComplexity is not 1 (a password may be digits only)")
+    if cleartext != 0:
+        problems.append("ClearTextPassword is %s (reversible encryption must be 0)" % (sa.get("ClearTextPassword"),))
+    if length is not None and bits < target_bits and not problems:
+        problems.append("%.1f bits < %d bits" % (bits, target_bits))
+    return {
+        "ok": not problems,
+        "reason": "; ".join(problems) or None,
+        "min_length": length,
+        "complexity": complexity,
+        "reversible_encryption": cleartext,
+        "min_entropy_bits": bits,
+        "target_bits": target_bits,
+    }
+
+
+def cnil_win_password_age(system_access, max_days):
+    """CNIL-PWD-02. Windows has one local maximum age for every local account. MaximumPasswordAge 0 or
+    -1 means 'never expires' [U: which of the two secedit writes]. PASS: 1 <= age <= max_days."""
+    age = _int_or_none((system_access or {}).get("MaximumPasswordAge"))
+    if age is None:
+        return {"ok": False, "max_age_days": None, "reason": "MaximumPasswordAge not found in the secedit export"}
+    if age <= 0:
+        return {"ok": False, "max_age_days": age, "reason": "passwords never expire (MaximumPasswordAge %d)" % age}
+    if age > max_days:
+        return {"ok": False, "max_age_days": age, "reason": "MaximumPasswordAge %d > %d days" % (age, max_days)}
+    return {"ok": True, "max_age_days": age, "reason": None}
+
+
+def cnil_win_lockout(system_access, max_attempts, min_duration, min_reset=None):
+    """CNIL-PWD-03. PASS: 1 <= LockoutBadCount <= max_attempts, LockoutDuration >= min_duration minutes
+    (0 or -1: locked until an administrator unlocks, accepted), ResetLockoutCount >= min_reset
+    (default min_duration; Windows requires it <= LockoutDuration). secedit leaves LockoutDuration and
+    ResetLockoutCount out while LockoutBadCount is 0 [U]: missing values are reported, not guessed."""
+    sa = system_access or {}
+    min_reset = min_duration if min_reset is None else min_reset
+    count = _int_or_none(sa.get("LockoutBadCount"))
+    duration = _int_or_none(sa.get("LockoutDuration"))
+    reset = _int_or_none(sa.get("ResetLockoutCount"))
+    problems = []
+    if count is None or count == 0:
+        problems.append("no account lockout (LockoutBadCount %s)" % (count,))
+    elif count > max_attempts:
+        problems.append("LockoutBadCount %d > %d" % (count, max_attempts))
+    if duration is None:
+        problems.append("LockoutDuration not set")
+    elif duration > 0 and duration < min_duration:
+        problems.append("LockoutDuration %d < %d minutes" % (duration, min_duration))
+    if reset is None:
+        problems.append("ResetLockoutCount not set")
+    elif reset < min_reset:
+        problems.append("ResetLockoutCount %d < %d minutes" % (reset, min_reset))
+    return {"ok": not problems, "reason": "; ".join(problems) or None, "attempts": count,
+            "duration_minutes": duration, "reset_minutes": reset,
+            "until_admin_unlocks": duration is not None and duration <= 0}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Antivirus (CNIL-AV-01): Security Center productState and Defender.
+# productState layout (not documented by Microsoft [U]; community decoding used by monitoring scripts,
+# e.g. homotechsual.dev "Monitoring AV", wortell/PSHelpers Add-ProductStates, mcpforlife.com):
+#   bits 16-23 security provider flags (WSC_SECURITY_PROVIDER, wscapi.h [S]),
+#   bits 12-15 product state (0 off, 1 on, 2 snoozed, 3 expired),
+#   bits  8-11 owner (1 = Microsoft / Windows, 0 = another vendor),
+#   bits  4-7  signatures (0 up to date, 1 out of date).
+# ---------------------------------------------------------------------------------------------------
+WSC_PROVIDERS = ((0x01, "firewall"), (0x02, "autoupdate_settings"), (0x04, "antivirus"), (0x08, "antispyware"),
+                 (0x10, "internet_settings"), (0x20, "user_account_control"), (0x40, "service"))
+PRODUCT_STATES = {0: "off", 1: "on", 2: "snoozed", 3: "expired"}
+
+
+def cnil_win_product_state(state):
+    """Decode an AntiVirusProduct productState: 397568 (0x061100) = Defender on, signatures up to date."""
+    value = _int_or_none(state)
+    if value is None or value < 0:
+        return {"state": state, "hex": None, "product_state": "unknown", "enabled": False,
+                "signatures_up_to_date": False, "microsoft": False, "providers": []}
+    product = (value >> 12) & 0xF
+    return {
+        "state": value,
+        "hex": "0x%06X" % value,
+        "product_state": PRODUCT_STATES.get(product, "unknown(%d)" % product),
+        "enabled": product == 1,
+        "signatures_up_to_date": (value >> 4) & 0xF == 0,
+        "microsoft": (value >> 8) & 0xF == 1,
+        "providers": [name for bit, name in WSC_PROVIDERS if (value >> 16) & bit],
+    }
+
+
+NEVER_UPDATED_AGE = 65535  # Get-MpComputerStatus reports this when signatures never updated [U]
+
+
+def cnil_win_signature_age(age_days, max_days, warn_days=1):
+    """{ok, level, age_days, reason}: FAIL above max_days, WARN (still ok) above warn_days (catalog AV-01)."""
+    age = _int_or_none(age_days)
+    if age is None or age < 0 or age >= NEVER_UPDATED_AGE:
+        return {"ok": False, "level": "fail", "age_days": age, "reason": "signature age unknown or never updated"}
+    if age > max_days:
+        return {"ok": False, "level": "fail", "age_days": age, "reason": "signatures %d days old > %d" % (age, max_days)}
+    if age > warn_days:
+        return {"ok": True, "level": "warn", "age_days": age, "reason": "signatures %d days old (> %d)" % (age, warn_days)}
+    return {"ok": True, "level": "ok", "age_days": age, "reason": None}
+
+
+def _true(value):
+    return value is True or str(value).strip().lower() in ("true", "1")
+
+
+def cnil_win_antivirus(defender, products, max_age_days):
+    """CNIL-AV-01 on Windows. Defender in normal mode is judged on its own status (service, antivirus,
+    real-time protection, signature age). Defender passive, disabled or absent: a third-party product
+    registered in Security Center must be on with signatures up to date (as the vendor declares it: the
+    report says so, and an attestation may be needed)."""
+    defender = defender or {}
+    decoded = [dict(cnil_win_product_state(p.get("productState")), name=p.get("displayName"))
+               for p in (products or [])]
+    third = [p for p in decoded if not p["microsoft"]]
+    mode = str(defender.get("AMRunningMode") or "").strip()
+    defender_primary = bool(defender) and (mode.lower() == "normal" or (not mode and _true(defender.get("AntivirusEnabled"))))
+    result = {"engine": None, "defender_mode": mode or None, "products": decoded, "signature": None}
+    if defender_primary:
+        sig = cnil_win_signature_age(defender.get("AntivirusSignatureAge"), max_age_days)
+        problems = [label for key, label in (("AMServiceEnabled", "antimalware service off"),
+                                             ("AntivirusEnabled", "antivirus off"),
+                                             ("RealTimeProtectionEnabled", "real-time protection off"))
+                    if not _true(defender.get(key))]
+        if not sig["ok"]:
+            problems.append(sig["reason"])
+        result.update(engine="Microsoft Defender Antivirus", signature=sig, ok=not problems,
+                      reason="; ".join(problems) or sig["reason"])
+        return result
+    active = [p for p in third if p["enabled"] and p["signatures_up_to_date"]]
+    if active:
+        result.update(engine=", ".join(str(p["name"]) for p in active), ok=True,
+                      reason="third-party antivirus: status as declared to Windows Security Center")
+    elif third:
+        result.update(engine=", ".join(str(p["name"]) for p in third), ok=False,
+                      reason="; ".join("%s: %s, signatures %s" % (p["name"], p["product_state"],
+                                                                  "up to date" if p["signatures_up_to_date"] else "out of date")
+                                       for p in third))
+    else:
+        result.update(ok=False, reason="no active antivirus: Defender %s and no other product registered"
+                      % ("mode " + mode if mode else "status unavailable"))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# BitLocker (CNIL-ENC-01). Mirrored by win_cnil_bitlocker.ps1: Get-CnilProtectorType,
+# Get-CnilVolumeState and Get-CnilBitLockerPlan use the same tables and the same rules.
+# ---------------------------------------------------------------------------------------------------
+# Win32_EncryptableVolume GetKeyProtectorType codes [S] -> Get-BitLockerVolume KeyProtectorType names.
+PROTECTOR_CODES = {0: "Unknown", 1: "Tpm", 2: "ExternalKey", 3: "RecoveryPassword", 4: "TpmPin",
+                   5: "TpmStartupKey", 6: "TpmPinStartupKey", 7: "PublicKey", 8: "Password",
+                   9: "TpmNetworkKey", 10: "AdAccountOrGroup"}
+TPM_PROTECTORS = ("Tpm", "TpmPin", "TpmStartupKey", "TpmPinStartupKey", "TpmNetworkKey")
+RECOVERY_PROTECTOR = "RecoveryPassword"
+# ConversionStatus codes [S] -> Get-BitLockerVolume VolumeStatus names.
+VOLUME_STATUS_CODES = {0: "FullyDecrypted", 1: "FullyEncrypted", 2: "EncryptionInProgress",
+                       3: "DecryptionInProgress", 4: "EncryptionPaused", 5: "DecryptionPaused"}
+PROTECTION_CODES = {0: "Off", 1: "On", 2: "Unknown"}
+# States of a volume, as the report names them.
+VOLUME_STATES = ("protected", "suspended", "auto_encrypted_no_protector", "encrypting", "encryption_paused",
+                 "decrypting", "not_encrypted", "unknown")
+# What a state needs once the protectors are in place; every action needs the escrow first.
+STATE_ACTIONS = {"protected": "none", "encrypting": "none", "unknown": "none",
+                 "suspended": "resume", "auto_encrypted_no_protector": "resume",
+                 "encryption_paused": "encrypt", "decrypting": "encrypt", "not_encrypted": "encrypt"}
+METHOD_CODES = {0: "None", 1: "Aes128Diffuser", 2: "Aes256Diffuser", 3: "Aes128", 4: "Aes256",
+                5: "Hardware", 6: "XtsAes128", 7: "XtsAes256", -1: "Unknown"}
+
+
+def _name(value, codes):
+    """Enum value as the cmdlet names it: an int code, or a name in any case."""
+    number = _int_or_none(value)
+    if number is not None:
+        return codes.get(number, "Unknown")
+    text = str(value or "").strip()
+    for name in codes.values():
+        if name.lower() == text.lower():
+            return name
+    return text or "Unknown"
+
+
+def protector_type(value):
+    """Normalised protector type: 3, 'NumericalPassword' and 'RecoveryPassword' are one type."""
+    if str(value).strip().lower() in ("numericalpassword", "numericpassword"):
+        return RECOVERY_PROTECTOR
+    return _name(value, PROTECTOR_CODES)
+
+
+def volume_state(volume):
+    """State of one Get-BitLockerVolume-like record (keys as the cmdlet names them)."""
+    status = _name(volume.get("VolumeStatus"), VOLUME_STATUS_CODES)
+    protection = _name(volume.get("ProtectionStatus"), PROTECTION_CODES)
+    protectors = [protector_type(p.get("KeyProtectorType")) for p in volume.get("KeyProtector") or []]
+    if status == "FullyEncrypted" and protection == "On":
+        return "protected"
+    if status in ("FullyEncrypted", "EncryptionInProgress") and protection == "Off" and not protectors:
+        # Device encryption (automatic, Windows 11 / Modern Standby) before activation: the key is on
+        # the disk in the clear until protectors are added and enabled.
+        return "auto_encrypted_no_protector"
+    if status == "FullyEncrypted" and protection == "Off":
+        return "suspended"
+    if status == "EncryptionInProgress":
+        return "encrypting"
+    if status == "EncryptionPaused":
+        return "encryption_paused"
+    if status in ("DecryptionInProgress", "DecryptionPaused"):
+        return "decrypting"
+    if status == "FullyDecrypted":
+        return "not_encrypted"
+    return "unknown"
+
+
+def _protectors(volume):
+    out = []
+    for p in volume.get("KeyProtector") or []:
+        out.append({"type": protector_type(p.get("KeyProtectorType")), "id": p.get("KeyProtectorId")})
+    return out
+
+
+def cnil_win_bitlocker_plan(volume, tpm_ready=True, escrowed_ids=None, escrow_confirmed=False,
+                            edition_supported=True):
+    """What win_cnil_bitlocker does to one volume (Get-CnilBitLockerPlan mirrors it).
+
+    Only the OS volume is enforced. Protectors first: a recovery password when none of the volume's
+    recovery passwords is escrowed (an old one, e.g. in a personal Microsoft account, is kept but does
+    not count), then a TPM protector. Protection is turned on (encrypt) or back on (resume) only when
+    escrow_confirmed and one of the volume's recovery protectors is in escrowed_ids: never before the
+    recovery password is in the cabinet's vault. Nothing ever decrypts: a volume being decrypted is
+    encrypted again. No TPM ready: nothing is added (a recovery password alone could not turn
+    protection on), the volume is blocked.
+    Returns {mount_point, state, os_volume, add, action, action_allowed, blocked}."""
+    escrowed = {str(i).lower() for i in (escrowed_ids or [])}
+    state = volume_state(volume)
+    protectors = _protectors(volume)
+    os_volume = str(volume.get("VolumeType") or "").lower() == "operatingsystem"
+    plan = {"mount_point": volume.get("MountPoint"), "state": state, "os_volume": os_volume,
+            "add": [], "action": "none", "action_allowed": False, "blocked": None}
+    if not edition_supported:
+        plan["blocked"] = UNSUPPORTED_EDITION
+        return plan
+    if not os_volume:
+        plan["blocked"] = "data volume: reported, not enforced"
+        return plan
+    has_tpm = any(p["type"] in TPM_PROTECTORS for p in protectors)
+    if not has_tpm and not tpm_ready:
+        plan["blocked"] = "no TPM ready on this PC: BitLocker cannot protect the OS volume without a startup secret"
+        return plan
+    recovery_ids = {str(p["id"]).lower() for p in protectors if p["type"] == RECOVERY_PROTECTOR}
+    if not recovery_ids & escrowed:
+        plan["add"].append(RECOVERY_PROTECTOR)
+    if not has_tpm:
+        plan["add"].append("Tpm")
+    plan["action"] = STATE_ACTIONS[state]
+    if plan["action"] != "none":
+        if escrow_confirmed and recovery_ids & escrowed:
+            plan["action_allowed"] = True
+        else:
+            plan["blocked"] = "waiting for the recovery password escrow (second call with escrow_confirmed)"
+    elif state == "unknown":
+        plan["blocked"] = "volume state unknown (locked volume?)"
+    return plan
+
+
+ACCEPTED_METHODS = ("XtsAes128", "XtsAes256", "Aes128", "Aes256")
+
+
+def cnil_win_bitlocker_status(result, escrowed_ids=None):
+    """CNIL-ENC-01 check from a win_cnil_bitlocker result: the OS volume and every fixed data volume
+    FullyEncrypted with protection On; the OS volume with a TPM protector; each with a recovery password
+    whose protector ID is in the cabinet's escrow. Findings (not failures by themselves): recovery
+    passwords not in the escrow (possibly in a personal Microsoft account), device encryption not
+    activated, hardware or legacy encryption method.
+    Returns {ok, reason, volumes: [...], findings: [...]} with no secret in it."""
+    result = result or {}
+    escrowed = {str(i).lower() for i in (escrowed_ids or [])}
+    edition = result.get("edition") or {}
+    if edition and not cnil_win_edition(edition.get("edition_id"))["supported"]:
+        return {"ok": False, "reason": cnil_win_edition(edition.get("edition_id"))["reason"], "volumes": [], "findings": []}
+    if not result.get("bitlocker_available", True):
+        return {"ok": False, "reason": "BitLocker cmdlets not available on this PC", "volumes": [], "findings": []}
+    msa = _int_or_none(result.get("microsoft_accounts")) or 0
+    volumes, findings, problems = [], [], []
+    for vol in result.get("volumes") or []:
+        if str(vol.get("DriveType") or "fixed").lower() != "fixed":
+            continue
+        state = volume_state(vol)
+        prot = _protectors(vol)
+        types = sorted({p["type"] for p in prot})
+        os_volume = str(vol.get("VolumeType") or "").lower() == "operatingsystem"
+        rec = [str(p["id"]) for p in prot if p["type"] == RECOVERY_PROTECTOR]
+        rec_escrowed = [i for i in rec if i.lower() in escrowed]
+        method = _name(vol.get("EncryptionMethod"), METHOD_CODES)
+        mp = vol.get("MountPoint")
+        issues = []
+        if state != "protected":
+            issues.append("%s %s" % (mp, state.replace("_", " ")))
+        if os_volume and not set(types) & set(TPM_PROTECTORS):
+            issues.append("%s has no TPM protector" % mp)
+        if not rec:
+            issues.append("%s has no recovery password" % mp)
+        elif not rec_escrowed:
+            issues.append("%s recovery password not escrowed in the cabinet's vault" % mp)
+        if rec and len(rec_escrowed) < len(rec):
+            findings.append("%s: %d recovery password(s) not in the cabinet's escrow%s" % (
+                mp, len(rec) - len(rec_escrowed),
+                ": key possibly in a personal Microsoft account (%d on this PC)" % msa if msa else ""))
+        if state == "auto_encrypted_no_protector":
+            findings.append("%s: device encryption started by Windows but not activated (key in the clear on the disk)" % mp)
+        if state != "not_encrypted" and method not in ACCEPTED_METHODS and method != "None":
+            findings.append("%s: encryption method %s" % (mp, method))
+        problems += issues
+        volumes.append({"mount_point": mp, "os_volume": os_volume, "state": state, "method": method,
+                        "percentage": vol.get("EncryptionPercentage"), "protectors": types,
+                        "recovery_protector_ids": rec, "escrowed": bool(rec_escrowed), "ok": not issues})
+    if not any(v["os_volume"] for v in volumes):
+        problems.append("no OS volume reported")
+    return {"ok": not problems, "reason": "; ".join(problems) or None, "volumes": volumes, "findings": findings}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Escrow file (inventory/<cabinet>/escrow/<host>.yml, vaulted): {host, volumes: {C:: [{protector_id,
+# recovery_password, created}]}}. Old entries are never dropped.
+# ---------------------------------------------------------------------------------------------------
+def cnil_win_escrow_ids(escrow):
+    """Protector IDs recorded in an escrow file's data (no secret returned)."""
+    ids = []
+    for entries in ((escrow or {}).get("volumes") or {}).values():
+        for entry in entries or []:
+            if entry.get("protector_id") and entry.get("recovery_password"):
+                ids.append(str(entry["protector_id"]))
+    return sorted(set(ids))
+
+
+def cnil_win_escrow_merge(escrow, host, new_passwords, created=None):
+    """Escrow data with the new recovery passwords added (by protector ID, existing ones kept)."""
+    merged = {"host": host, "volumes": {}}
+    for mount, entries in ((escrow or {}).get("volumes") or {}).items():
+        merged["volumes"][mount] = [dict(e) for e in entries or []]
+    for new in new_passwords or []:
+        entries = merged["volumes"].setdefault(new["mount_point"], [])
+        if any(str(e.get("protector_id")).lower() == str(new["protector_id"]).lower() for e in entries):
+            continue
+        entries.append({"protector_id": new["protector_id"], "recovery_password": new["recovery_password"],
+                        "created": created})
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------------
+# Accounts (CNIL-ACC-01): Administrators (S-1-5-32-544) members against cnil_admins.
+# ---------------------------------------------------------------------------------------------------
+def _local_name(name):
+    return str(name or "").split("\\")[-1].lower()
+
+
+def cnil_win_admin_members(members, admins, users=None):
+    """members: [{name: 'PC\\x', sid, local}] as win_cnil_secpol_facts returns them (local: a local
+    account of this PC), admins: cnil_admins, users: [{name, sid, enabled}] (local users).
+    A local member matches a declared name without its PC prefix; a domain, Microsoft or Entra member
+    must be declared with its full name. The built-in Administrator (RID 500) is ignored while it is
+    disabled. Returns {ok, extra, missing, members}."""
+    declared = {str(a).lower() for a in admins or []}
+    disabled = {str(u.get("sid")) for u in users or [] if not _true(u.get("enabled"))}
+    names, extra, present = [], [], set()
+    for m in members or []:
+        name, sid = str(m.get("name") or m.get("sid")), str(m.get("sid") or "")
+        names.append(name)
+        key = _local_name(name) if _true(m.get("local")) else name.lower()
+        present.add(key)
+        if sid.endswith("-500") and sid in disabled:
+            continue
+        if key not in declared:
+            extra.append(name)
+    missing = [a for a in admins or [] if str(a).lower() not in present]
+    return {"ok": not extra, "extra": extra, "missing": missing, "members": names}
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "cnil_win_edition": cnil_win_edition,
+            "cnil_win_release": cnil_win_release,
+            "cnil_win_secedit_parse": cnil_win_secedit_parse,
+            "cnil_win_password_policy": cnil_win_password_policy,
+            "cnil_win_password_age": cnil_win_password_age,
+            "cnil_win_lockout": cnil_win_lockout,
+            "cnil_win_product_state": cnil_win_product_state,
+            "cnil_win_signature_age": cnil_win_signature_age,
+            "cnil_win_antivirus": cnil_win_antivirus,
+            "cnil_win_bitlocker_plan": cnil_win_bitlocker_plan,
+            "cnil_win_bitlocker_status": cnil_win_bitlocker_status,
+            "cnil_win_escrow_ids": cnil_win_escrow_ids,
+            "cnil_win_escrow_merge": cnil_win_escrow_merge,
+            "cnil_win_admin_members": cnil_win_admin_members,
+        }
