@@ -596,6 +596,149 @@ def cnil_win_admin_members(members, admins, users=None):
     return {"ok": not extra, "extra": extra, "missing": missing, "members": names}
 
 
+def cnil_win_escrow_confirms(escrow, new_passwords):
+    """The escrow data read back holds every new recovery password, identical: only then may the second
+    win_cnil_bitlocker call turn protection on."""
+    stored = {}
+    for entries in ((escrow or {}).get("volumes") or {}).values():
+        for entry in entries or []:
+            stored[str(entry.get("protector_id")).lower()] = entry.get("recovery_password")
+    return all(stored.get(str(n.get("protector_id")).lower()) == n.get("recovery_password") and n.get("recovery_password")
+               for n in new_passwords or [])
+
+
+def cnil_win_bitlocker_plans_agree(result, escrowed_ids=None, escrow_confirmed=False):
+    """Differences between the plans win_cnil_bitlocker made on the host and cnil_win_bitlocker_plan on the
+    same inputs (an empty list when the mirror holds). Roles turn a difference into an ERROR check."""
+    result = result or {}
+    tpm_ready = bool((result.get("tpm") or {}).get("ready"))
+    supported = bool((result.get("edition") or {}).get("supported"))
+    host = {p.get("mount_point"): p for p in result.get("plans") or []}
+    keys = ("state", "add", "action", "action_allowed", "blocked")
+    diffs = []
+    for vol in result.get("volumes_before") or []:
+        mine = cnil_win_bitlocker_plan(vol, tpm_ready, escrowed_ids, escrow_confirmed, supported)
+        theirs = host.get(vol.get("MountPoint"))
+        if theirs is None:
+            diffs.append("%s: no plan from the host" % vol.get("MountPoint"))
+            continue
+        for key in keys:
+            if (list(theirs.get(key) or []) if key == "add" else theirs.get(key)) != mine[key]:
+                diffs.append("%s %s: host %r, controller %r" % (vol.get("MountPoint"), key, theirs.get(key), mine[key]))
+    return diffs
+
+
+# ---------------------------------------------------------------------------------------------------
+# Registry-backed controls (UPD-01, DEV-01, AUTH-01, ACC-01 auto logon): win_reg_stat results against
+# the expected type and data.
+# ---------------------------------------------------------------------------------------------------
+def cnil_win_registry_check(stats, expected):
+    """stats: win_reg_stat results (registered with a loop: .results, each with item.name), expected:
+    [{name, type (REG_DWORD, REG_SZ), data}] or {absent: true}. Numbers compare as numbers, strings as
+    strings ("1" and 1 differ for a REG_SZ). Returns {ok, mismatches, values}."""
+    found = {}
+    for stat in stats or []:
+        item = stat.get("item") or {}
+        found[str(item.get("name") or stat.get("name"))] = stat
+    mismatches, values = [], {}
+    for want in expected or []:
+        name = str(want["name"])
+        stat = found.get(name) or {}
+        exists = bool(stat.get("exists"))
+        # A value that must be absent (DefaultPassword) is reported as present or not, never repeated.
+        values[name] = exists if want.get("absent") else (stat.get("value") if exists else None)
+        if want.get("absent"):
+            if exists:
+                mismatches.append("%s present (must be absent)" % name)
+            continue
+        if not exists:
+            mismatches.append("%s missing (expected %s %s)" % (name, want.get("type"), want.get("data")))
+            continue
+        if want.get("type") and stat.get("type") != want["type"]:
+            mismatches.append("%s is %s, expected %s" % (name, stat.get("type"), want["type"]))
+            continue
+        data = want.get("data")
+        if want.get("type") == "REG_SZ":
+            same = str(stat.get("value")) == str(data)
+        else:
+            same = _int_or_none(stat.get("value")) == _int_or_none(data)
+        if not same:
+            mismatches.append("%s = %r, expected %r" % (name, stat.get("value"), data))
+    return {"ok": not mismatches, "mismatches": mismatches, "values": values}
+
+
+REMOVABLE_DISKS = "{53f5630d-b6bf-11d0-94f2-00a0c91efb8b}"
+
+
+def cnil_win_removable_policy(mode):
+    """CNIL-DEV-01 Removable Storage Access values for a mode (catalog DEV-01, Windows):
+    block_all: Deny_All; deny_write: removable disks read-only; allowlist: not expressible with these
+    class-wide keys, so removable disks read-only and a note; off: nothing (the control FAILs).
+    Returns {set: [{key, name, data}], absent: [{key, name}], note}."""
+    base = "HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows\\RemovableStorageDevices"
+    disks = base + "\\" + REMOVABLE_DISKS
+    all_value = {"key": base, "name": "Deny_All"}
+    write_value = {"key": disks, "name": "Deny_Write"}
+    if mode == "block_all":
+        return {"set": [dict(all_value, data=1)], "absent": [write_value], "note": None}
+    if mode in ("deny_write", "allowlist"):
+        note = None if mode == "deny_write" else (
+            "allow-list not possible with the Removable Storage Access keys (class-wide): removable disks are read-only")
+        return {"set": [dict(write_value, data=1)], "absent": [all_value], "note": note}
+    return {"set": [], "absent": [], "note": "removable media not restricted (mode %s)" % mode}
+
+
+def cnil_win_firewall(profiles, rule=None, mgmt_sources=None):
+    """CNIL-FW-01: every profile (Domain, Private, Public) Enabled with DefaultInboundAction Block
+    (NotConfigured is not accepted: its fallback is not confirmed [U]); the management rule, when given,
+    opens WinRM only to the management sources. profiles: [{Name, Enabled, DefaultInboundAction}] as
+    strings (enum names); rule: {enabled, remote_addresses: [...]}."""
+    problems = []
+    seen = {str(p.get("Name")): p for p in profiles or []}
+    for name in ("Domain", "Private", "Public"):
+        p = seen.get(name)
+        if p is None:
+            problems.append("profile %s not reported" % name)
+            continue
+        if not _true(p.get("Enabled")):
+            problems.append("%s profile off" % name)
+        if str(p.get("DefaultInboundAction")) != "Block":
+            problems.append("%s inbound default %s" % (name, p.get("DefaultInboundAction")))
+    if rule is not None:
+        remote = sorted(str(a) for a in rule.get("remote_addresses") or [])
+        if not _true(rule.get("enabled")):
+            problems.append("management rule missing or disabled")
+        elif "Any" in remote or not remote:
+            problems.append("management rule open to any address")
+        elif mgmt_sources is not None and set(remote) - {str(s) for s in mgmt_sources} - {
+                _netmask_form(s) for s in mgmt_sources}:
+            problems.append("management rule open beyond cnil_mgmt_sources: %s" % ", ".join(remote))
+    return {"ok": not problems, "reason": "; ".join(problems) or None}
+
+
+def _netmask_form(cidr):
+    """192.168.10.10/32 as Windows shows it in a rule (192.168.10.10/255.255.255.255)."""
+    text = str(cidr)
+    if "/" not in text or ":" in text:
+        return text
+    addr, bits = text.split("/", 1)
+    try:
+        bits = int(bits)
+    except ValueError:
+        return text
+    mask = (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF if bits else 0
+    return "%s/%s" % (addr, ".".join(str((mask >> s) & 0xFF) for s in (24, 16, 8, 0)))
+
+
+def cnil_win_unknown_accounts(users, people, admins, mgmt_user=None):
+    """Enabled local accounts that belong to nobody declared (cnil_people logins, cnil_admins, the
+    management account). Disabled built-in accounts are not listed."""
+    declared = {str(p.get("login")).lower() for p in people or []} | {str(a).lower() for a in admins or []}
+    if mgmt_user:
+        declared.add(str(mgmt_user).lower())
+    return sorted(str(u.get("name")) for u in users or [] if _true(u.get("enabled")) and str(u.get("name")).lower() not in declared)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -613,4 +756,10 @@ class FilterModule:
             "cnil_win_escrow_ids": cnil_win_escrow_ids,
             "cnil_win_escrow_merge": cnil_win_escrow_merge,
             "cnil_win_admin_members": cnil_win_admin_members,
+            "cnil_win_escrow_confirms": cnil_win_escrow_confirms,
+            "cnil_win_bitlocker_plans_agree": cnil_win_bitlocker_plans_agree,
+            "cnil_win_registry_check": cnil_win_registry_check,
+            "cnil_win_removable_policy": cnil_win_removable_policy,
+            "cnil_win_firewall": cnil_win_firewall,
+            "cnil_win_unknown_accounts": cnil_win_unknown_accounts,
         }

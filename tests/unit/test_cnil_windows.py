@@ -408,3 +408,71 @@ def test_secedit_parser_mirror_handles_the_same_cases():
     body = ps_function(open(SECPOL_PS1, encoding="utf-8").read(), "ConvertFrom-CnilInf")
     for fragment in ("StartsWith(';')", "StartsWith('[')", "IndexOf('=')", "'^-?\\d+$'", "StartsWith('\"')"):
         assert fragment in body, fragment
+
+
+# --- escrow confirmation and mirror agreement --------------------------------------------------------
+def test_escrow_confirmation_needs_every_new_password_identical():
+    new = [{"mount_point": "C:", "protector_id": "{B}", "recovery_password": "3-4"}]
+    ok = {"volumes": {"C:": [{"protector_id": "{b}", "recovery_password": "3-4"}]}}
+    assert w.cnil_win_escrow_confirms(ok, new)
+    assert not w.cnil_win_escrow_confirms({"volumes": {"C:": [{"protector_id": "{B}", "recovery_password": "3-5"}]}}, new)
+    assert not w.cnil_win_escrow_confirms({}, new)
+    assert w.cnil_win_escrow_confirms({}, [])
+
+
+def test_plans_agree_with_the_host_and_disagreements_are_named():
+    result = dict(BL["suspended"])
+    result["plans"] = [w.cnil_win_bitlocker_plan(v, True, ESCROWED, False, True) for v in result["volumes_before"]]
+    assert w.cnil_win_bitlocker_plans_agree(result, ESCROWED, False) == []
+    result["plans"] = [dict(result["plans"][0], action_allowed=True)]
+    diffs = w.cnil_win_bitlocker_plans_agree(result, ESCROWED, False)
+    assert diffs and "C: action_allowed" in diffs[0]
+    assert w.cnil_win_bitlocker_plans_agree(dict(result, plans=[]), ESCROWED) == ["C:: no plan from the host"]
+
+
+# --- registry, firewall, removable media, accounts ---------------------------------------------------
+def stat(name, exists=True, type_="REG_DWORD", value=None):
+    return {"item": {"name": name}, "exists": exists, "type": type_, "value": value}
+
+
+def test_registry_check():
+    expected = [{"name": "NoAutoUpdate", "type": "REG_DWORD", "data": 0},
+                {"name": "ScRemoveOption", "type": "REG_SZ", "data": "1"},
+                {"name": "DefaultPassword", "absent": True}]
+    good = [stat("NoAutoUpdate", value=0), stat("ScRemoveOption", type_="REG_SZ", value="1"), stat("DefaultPassword", exists=False)]
+    assert w.cnil_win_registry_check(good, expected)["ok"]
+    bad = [stat("NoAutoUpdate", value=1), stat("ScRemoveOption", type_="REG_DWORD", value=1), stat("DefaultPassword", type_="REG_SZ", value="S3cretPwd")]
+    got = w.cnil_win_registry_check(bad, expected)
+    assert not got["ok"] and len(got["mismatches"]) == 3
+    assert "S3cretPwd" not in json.dumps(got)  # the content of DefaultPassword is never repeated
+    assert "missing" in w.cnil_win_registry_check([], expected[:1])["mismatches"][0]
+
+
+@pytest.mark.parametrize("mode, name, note", [("block_all", "Deny_All", False), ("deny_write", "Deny_Write", False),
+                                              ("allowlist", "Deny_Write", True), ("off", None, True)])
+def test_removable_policy(mode, name, note):
+    got = w.cnil_win_removable_policy(mode)
+    assert [v["name"] for v in got["set"]] == ([name] if name else [])
+    assert (got["note"] is not None) == note
+    assert not {v["name"] for v in got["set"]} & {v["name"] for v in got["absent"]}
+
+
+PROFILES = [{"Name": n, "Enabled": "True", "DefaultInboundAction": "Block"} for n in ("Domain", "Private", "Public")]
+
+
+def test_firewall_profiles_and_management_rule():
+    rule = {"enabled": True, "remote_addresses": ["192.168.10.10/255.255.255.255"]}
+    assert w.cnil_win_firewall(PROFILES, rule, ["192.168.10.10/32"])["ok"]
+    assert "open to any" in w.cnil_win_firewall(PROFILES, {"enabled": True, "remote_addresses": ["Any"]}, [])["reason"]
+    assert "beyond" in w.cnil_win_firewall(PROFILES, {"enabled": True, "remote_addresses": ["10.0.0.0/255.0.0.0"]},
+                                           ["192.168.10.10/32"])["reason"]
+    off = [dict(PROFILES[0], Enabled="False"), dict(PROFILES[1], DefaultInboundAction="NotConfigured"), PROFILES[2]]
+    reason = w.cnil_win_firewall(off)["reason"]
+    assert "Domain profile off" in reason and "Private inbound default NotConfigured" in reason
+    assert "profile Public not reported" in w.cnil_win_firewall(PROFILES[:2])["reason"]
+
+
+def test_unknown_accounts():
+    users = [{"name": "mdupont", "enabled": True}, {"name": "cnil-admin", "enabled": True},
+             {"name": "stagiaire", "enabled": True}, {"name": "Invité", "enabled": False}]
+    assert w.cnil_win_unknown_accounts(users, [{"login": "mdupont"}], ["cnil-admin"]) == ["stagiaire"]
