@@ -170,6 +170,19 @@ def check_floors(values, floors, waivers, now, locations=None):
         if var not in values:
             continue
         value = values[var]
+        if "equals" in floor:
+            # A switch the CNIL baseline needs in one position (the firewall on: cnil_fw_enabled true).
+            if value != floor["equals"] or isinstance(value, bool) != isinstance(floor["equals"], bool):
+                waiver = find_waiver(waivers, floor["control"], floor.get("check"))
+                if waiver and as_date(waiver["expires"]) >= now:
+                    used.append(dict(waiver, var=var, value=value))
+                    continue
+                hint = (" The waiver for %s expired on %s." % (floor["control"], waiver["expires"])) if waiver else ""
+                errors.append("%s = %r is refused by %s: the baseline needs %r (%s).%s Use %r, or declare a waiver in "
+                              "cnil_waivers (control: %s, check: %s, reason, expires)."
+                              % (var, value, floor["control"], floor["equals"], floor.get("source", ""), hint,
+                                 floor["equals"], floor["control"], floor.get("check", "")))
+            continue
         limit = []
         if "min" in floor:
             limit.append("at least %s %s" % (floor["min"], floor.get("unit", "")))
