@@ -10,8 +10,8 @@ import pytest
 from cnil_testlib import Cnil, Drift, Result, drift_rounds, run_drifts  # noqa: F401 (re-exported for test modules)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# The reliability tests need their own scenario (SSH inventory, three PCs): other scenarios skip the folder.
-collect_ignore = [] if os.environ.get("CNIL_SCENARIO") == "reliability" else ["reliability"]
+# Folders named after a scenario hold tests that only make sense there (SSH inventory, real desktop).
+collect_ignore = [d for d in ("reliability", "desktop") if os.environ.get("CNIL_SCENARIO") != d]
 
 
 @pytest.fixture(scope="session")
