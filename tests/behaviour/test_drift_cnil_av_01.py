@@ -2,7 +2,7 @@
 (bin/cnil audit), naming the task that would repair it, and apply heals it."""
 import pytest
 
-from conftest import Drift, run_drifts
+from cnil_testlib import Drift, run_drifts
 
 CONF = "/etc/clamav/freshclam.conf"
 SCAN = "/etc/systemd/system/cnil-clamav-scan.service"
