@@ -25,8 +25,8 @@ def render(role, spec):
         desc = " ".join(desc) if isinstance(desc, list) else desc
         desc = re.sub(r"[CIV]\(([^)]*)\)", r"`\1`", desc)  # Ansible doc markup to Markdown
         choices = " Choices: %s." % ", ".join("`%s`" % c for c in opt["choices"]) if opt.get("choices") else ""
-        default = "`%s`" % (yaml.safe_dump(opt["default"], default_flow_style=True).strip().removesuffix("\n...").removesuffix("...").strip()) if "default" in opt else "required"
-        lines.append("| `%s` | %s | %s | %s%s |" % (name, opt.get("type", "str"), default, desc.replace("|", "\\|"), choices))
+        default = "`%s`" % (yaml.safe_dump(opt["default"], default_flow_style=True, width=10**6).strip().removesuffix("\n...").removesuffix("...").strip()) if "default" in opt else "required"
+        lines.append("| `%s` | %s | %s | %s%s |" % (name, opt.get("type", "str"), default.replace("|", "\\|"), desc.replace("|", "\\|"), choices))
     lines += ["", "Limits that inventory cannot weaken without a waiver: `data/floors.yml`.", ""]
     return "\n".join(lines)
 

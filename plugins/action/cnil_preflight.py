@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 
 import yaml
 
@@ -21,6 +22,8 @@ description:
   - Checks every variable of C(data/floors.yml) that belongs to one of these roles against its CNIL floor.
     A value beyond a floor is accepted only when C(cnil_waivers) holds an unexpired waiver for that control
     (and check, when the waiver names one); the waiver is returned so the run can show it.
+    A floor with C(max_interval_days) is a schedule (systemd OnCalendar) that must run at least that often
+    (plugins/cnil_lib/calendar.py).
   - Checks the shape of C(cnil_waivers).
   - Runs on the controller only; it never connects to the host, so it is safe in check mode and on
     unreachable hosts.
@@ -33,6 +36,10 @@ options:
 """
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+if os.path.join(ROOT, "plugins") not in sys.path:
+    sys.path.insert(0, os.path.join(ROOT, "plugins"))
+
+from cnil_lib.calendar import check_interval  # noqa: E402
 ATTESTATION_FIELDS = {"applies", "statement", "evidence", "attested_by", "attested_on", "review_days", "justification"}
 
 try:  # ansible-core 2.19 tags every inventory value with the file and line it came from.
@@ -182,6 +189,20 @@ def check_floors(values, floors, waivers, now, locations=None):
                               "cnil_waivers (control: %s, check: %s, reason, expires)."
                               % (var, value, floor["control"], floor["equals"], floor.get("source", ""), hint,
                                  floor["equals"], floor["control"], floor.get("check", "")))
+            continue
+        if "max_interval_days" in floor:
+            # A schedule (systemd OnCalendar): it must run at least every max_interval_days.
+            problem = check_interval(value, floor["max_interval_days"]) if isinstance(value, str) else "needs a schedule string"
+            if problem:
+                waiver = find_waiver(waivers, floor["control"], floor.get("check"))
+                if waiver and as_date(waiver["expires"]) >= now:
+                    used.append(dict(waiver, var=var, value=value))
+                    continue
+                errors.append("%s = %r is beyond the CNIL limit of %s: %s; it must run at least every %s days (%s). Use a "
+                              "compliant schedule (daily, weekly, 'Mon..Fri *-*-* 12:30'), or declare a waiver in cnil_waivers "
+                              "(control: %s, check: %s, reason, expires)."
+                              % (var, value, floor["control"], problem, floor["max_interval_days"], floor.get("source", ""),
+                                 floor["control"], floor.get("check", "")))
             continue
         limit = []
         if "min" in floor:

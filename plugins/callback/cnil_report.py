@@ -114,6 +114,7 @@ class CallbackModule(CallbackBase):
             dict(result.result),
             ignore_errors=ignore_errors,
             task_check_mode=getattr(result.task, "check_mode", None),
+            ignore_unreachable=bool(getattr(result.task, "ignore_unreachable", False)),
         )
 
     def v2_runner_on_ok(self, result):

@@ -238,8 +238,10 @@ class RunCollector:
     def _control(self, host, control_id):
         return host["controls"].setdefault(control_id, {"checks": [], "changes": [], "errors": [], "unreachable": False})
 
-    def record(self, host_name, task_name, event, result, ignore_errors=False, task_check_mode=None):
-        """One task result. event: ok | failed | skipped | unreachable (loop items are not sent)."""
+    def record(self, host_name, task_name, event, result, ignore_errors=False, task_check_mode=None, ignore_unreachable=False):
+        """One task result. event: ok | failed | skipped | unreachable (loop items are not sent).
+        ignore_unreachable: the task carries ignore_unreachable (e.g. delegated to another host that may be
+        down): Ansible keeps this host in the run, so the host stays reachable and the control is in ERROR."""
         host = self.host(host_name)
         result = result if isinstance(result, dict) else {}
         task = str(task_name or "")
@@ -249,6 +251,8 @@ class RunCollector:
 
         if event == "skipped":
             return  # a control only seen in skipped tasks is not listed
+        if event == "unreachable" and ignore_unreachable:
+            event, ignore_errors = "failed", False
         if event == "unreachable":
             host["reachable"] = False
             if control_id:
