@@ -1,0 +1,143 @@
+"""CNIL-BKP-01 through the real audit (bin/cnil): a disabled timer, a weakened retention and a stale last
+snapshot are each reported against the control with the task that repairs them; a wrong password is a clear
+failure that never re-initialises the repository; the backup host down is an ERROR of the control, not a
+crash; the password appears in no output, even at -vvv, and in no report.
+
+Staleness is real, not simulated: the audit dates the newest snapshot from the repository itself (restic
+snapshots --json, by the PC's clock), so the drift leaves only a snapshot made with restic's --time ten days
+ago; apply then runs a backup at once."""
+import glob
+import json
+import os
+import secrets
+import subprocess
+import time
+
+import pytest
+
+from cnil_testlib import Drift, run_drifts
+
+CONTROL = "CNIL-BKP-01"
+ENV = "/etc/cnil-backup/restic.env"
+STALE = ("ids=$(cnil-backup restic snapshots --json --no-lock | python3 -c "
+         "'import json,sys; print(\" \".join(s[\"id\"] for s in json.load(sys.stdin)))') && "
+         "cnil-backup restic forget $ids >/dev/null && "
+         f"cnil-backup restic backup --quiet --tag cnil --host \"$(sed -n 's/^CNIL_BKP_HOST=//p' {ENV})\" "
+         "--time \"$(date -u -d '10 days ago' '+%Y-%m-%d %H:%M:%S')\" /var/lib/cnil-backup/canary")
+DRIFTS = [
+    Drift("timer disabled", "systemctl disable --now cnil-backup.timer", CONTROL,
+          "CNIL-BKP-01 | backup and verification timers enabled"),
+    Drift("retention weakened to 3 monthly", f"sed -i 's/^CNIL_BKP_KEEP_MONTHLY=.*/CNIL_BKP_KEEP_MONTHLY=3/' {ENV}", CONTROL,
+          "CNIL-BKP-01 | backup configuration"),
+    Drift("last snapshot 10 days old", STALE, CONTROL, "CNIL-BKP-01 | backup now"),
+]
+FAILED_CHECK = {"timer disabled": "timer", "retention weakened to 3 monthly": "retention", "last snapshot 10 days old": "last_snapshot"}
+
+
+@pytest.fixture(scope="module")
+def pc(cnil):
+    import testinfra
+    return [h.backend.host for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)][0]
+
+
+@pytest.fixture(scope="module")
+def target(cnil):
+    import testinfra
+    return testinfra.get_hosts(["ansible://cnil_backup_hosts"], ansible_inventory=cnil.inventory)[0].backend.host
+
+
+@pytest.fixture(scope="module")
+def password(pc):
+    return subprocess.run(["docker", "exec", pc, "cat", "/etc/cnil-backup/password"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def assert_secret_absent(secret, result):
+    assert secret not in result.output
+    assert secret not in json.dumps(result.report)
+
+
+def snapshot_count(pc):
+    out = subprocess.run(["docker", "exec", pc, "cnil-backup", "restic", "snapshots", "--json", "--no-lock"],
+                         capture_output=True, text=True, check=True).stdout
+    return len(json.loads(out))
+
+
+def test_a_wrong_password_is_a_clear_failure_never_a_reinit_and_never_shown(cnil, pc, password, tmp_path):
+    before = snapshot_count(pc)
+    wrong = "Wrong-" + secrets.token_hex(12)
+    extra = tmp_path / "wrong.yml"
+    extra.write_text("cnil_bkp_password: %s\n" % wrong)
+    result = cnil.run("apply", extra=["-e", "@%s" % extra])
+    control = result.control(pc, CONTROL)
+    assert control["status"] == "ERROR", control
+    repository = result.check(pc, CONTROL, "repository")
+    assert repository["status"] == "ERROR" and "wrong password" in repository["reason"]
+    assert "NOT re-initialised" in result.output
+    assert_secret_absent(wrong, result)
+    assert_secret_absent(password, result)
+    # Healing with the vaulted password, at -vvv: the repository still holds every snapshot, and even the
+    # most verbose output does not show the password.
+    healed = cnil.run("apply", extra=["-vvv"])
+    assert healed.rc == 0, healed.output[-3000:]
+    assert healed.control(pc, CONTROL)["status"] == "PASS"
+    assert_secret_absent(password, healed)
+    assert snapshot_count(pc) >= before
+
+
+@pytest.fixture(scope="module")
+def observed(cnil, pc):
+    return run_drifts(cnil, [pc], DRIFTS, tags="cnil_bkp")
+
+
+@pytest.mark.parametrize("drift", DRIFTS, ids=[d.name for d in DRIFTS])
+def test_hand_made_drift_is_reported_against_its_control(observed, drift):
+    host, control, rc, others, output = observed[drift.name]
+    assert rc == 2, output
+    assert control["status"] == drift.status, control
+    assert any(c["task"].startswith(drift.task) for c in control["changes"]), control
+    failed = next(c for c in control["checks"] if c["id"] == FAILED_CHECK[drift.name])
+    assert failed["status"] == "FAIL", failed
+    assert set(others.values()) <= {"PASS", "NOT_APPLICABLE", "WAIVED"}, others
+
+
+def test_the_stale_snapshot_is_reported_with_its_age(observed):
+    _, control, _, _, _ = observed["last snapshot 10 days old"]
+    check = next(c for c in control["checks"] if c["id"] == "last_snapshot")
+    assert 9.9 < check["evidence"]["age_days"] < 10.2 and "days old" in check["reason"]
+    retention = next(c for c in control["checks"] if c["id"] == "retention")
+    assert retention["evidence"]["keep_monthly"] == 3
+
+
+def test_the_backup_host_down_is_an_error_of_the_control_not_a_crash(observed, cnil, pc, target):
+    subprocess.run(["docker", "stop", target], check=True, capture_output=True)
+    try:
+        result = cnil.audit()
+    finally:
+        subprocess.run(["docker", "start", target], check=True, capture_output=True)
+        subprocess.run(["docker", "exec", target, "timeout", "90", "systemctl", "is-system-running", "--wait"], capture_output=True)
+    assert result.rc == 2, result.output[-3000:]
+    assert result.report["hosts"][pc]["reachable"] is True
+    assert result.report["hosts"][target]["status"] == "UNREACHABLE"
+    control = result.control(pc, CONTROL)
+    assert control["status"] == "ERROR", control
+    assert result.check(pc, CONTROL, "repository")["status"] == "ERROR"
+    # What is known without the backup host is still measured.
+    assert result.check(pc, CONTROL, "timer")["status"] == "PASS"
+    for _ in range(30):  # sshd back before the next audit
+        if subprocess.run(["docker", "exec", target, "systemctl", "is-active", "-q", "ssh"]).returncode == 0:
+            break
+        time.sleep(1)
+
+
+def test_after_healing_the_pair_audits_compliant_with_no_change_and_no_secret_at_vvv(observed, cnil, pc, target, password):
+    result = cnil.audit(extra=["-vvv"])
+    assert result.rc == 0, result.output[-3000:]
+    for host in (pc, target):
+        control = result.control(host, CONTROL)
+        assert control["status"] == "PASS" and control["changes"] == [], control
+    assert {c["id"]: c["status"] for c in result.control(pc, CONTROL)["checks"]} == {
+        "repository": "PASS", "timer": "PASS", "retention": "PASS", "last_snapshot": "PASS", "check": "PASS",
+        "restore_test": "PASS", "offsite": "PASS"}
+    assert {c["id"]: c["status"] for c in result.control(target, CONTROL)["checks"]} == {"sftp_service": "PASS", "host_key": "PASS"}
+    assert_secret_absent(password, result)
