@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import subprocess
-import time
 
 import pytest
 
@@ -109,25 +108,28 @@ def test_the_stale_snapshot_is_reported_with_its_age(observed):
     assert retention["evidence"]["keep_monthly"] == 3
 
 
-def test_the_backup_host_down_is_an_error_of_the_control_not_a_crash(observed, cnil, pc, target):
-    subprocess.run(["docker", "stop", target], check=True, capture_output=True)
+def test_the_backup_host_out_of_reach_is_an_error_of_the_control_not_a_crash(observed, cnil, pc, target):
+    # The backup host leaves the PCs' network (what a PC sees when the host is down or its link is cut).
+    # Ansible still manages it through Docker: with the docker connection a stopped container is a module
+    # failure, not "unreachable"; the delegated-task-to-an-unreachable-host case is a unit test
+    # (test_cnil_bkp.py).
+    network = json.loads(subprocess.run(["docker", "inspect", target], capture_output=True, text=True, check=True).stdout)[0]
+    names = list(network["NetworkSettings"]["Networks"])
+    for name in names:
+        subprocess.run(["docker", "network", "disconnect", name, target], check=True, capture_output=True)
     try:
         result = cnil.audit()
     finally:
-        subprocess.run(["docker", "start", target], check=True, capture_output=True)
-        subprocess.run(["docker", "exec", target, "timeout", "90", "systemctl", "is-system-running", "--wait"], capture_output=True)
+        for name in names:
+            subprocess.run(["docker", "network", "connect", name, target], check=True, capture_output=True)
     assert result.rc == 2, result.output[-3000:]
     assert result.report["hosts"][pc]["reachable"] is True
-    assert result.report["hosts"][target]["status"] == "UNREACHABLE"
     control = result.control(pc, CONTROL)
     assert control["status"] == "ERROR", control
     assert result.check(pc, CONTROL, "repository")["status"] == "ERROR"
+    assert result.check(pc, CONTROL, "last_snapshot")["status"] == "ERROR"
     # What is known without the backup host is still measured.
     assert result.check(pc, CONTROL, "timer")["status"] == "PASS"
-    for _ in range(30):  # sshd back before the next audit
-        if subprocess.run(["docker", "exec", target, "systemctl", "is-active", "-q", "ssh"]).returncode == 0:
-            break
-        time.sleep(1)
 
 
 def test_after_healing_the_pair_audits_compliant_with_no_change_and_no_secret_at_vvv(observed, cnil, pc, target, password):
