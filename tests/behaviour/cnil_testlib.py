@@ -64,12 +64,13 @@ class Drift:
 
 
 def drift_rounds(drifts, hosts):
-    """Schedule drifts so that one audit sees several of them: each host gets at most one drift per task
-    in a round (two drifts of the same task on one host would be indistinguishable)."""
+    """Schedule drifts so that one audit sees several of them: each host gets at most one drift per control
+    in a round (two drifts of one control on one host would be told apart neither by the control's status
+    nor, when they share a task, by the changed task)."""
     rounds = []
     for drift in drifts:
         for placed in rounds:
-            free = [h for h in hosts if all(d.task != drift.task for d in placed.get(h, []))]
+            free = [h for h in hosts if all(d.control != drift.control for d in placed.get(h, []))]
             if free:
                 placed.setdefault(free[0], []).append(drift)
                 break
@@ -96,3 +97,23 @@ def run_drifts(cnil, hosts, drifts, tags):
                 observed[drift.name] = (host, result.control(host, drift.control), result.rc, others, result.output[-2000:])
         cnil.apply(tags=tags)
     return observed
+
+
+# GNOME policies (dconf system database with locks) seen as a desktop session would: GSettings under a D-Bus
+# session of a plain user. Used by CNIL-LOCK-01 (idle lock) and CNIL-DEV-01 (media automount).
+GSETTINGS_PACKAGES = "libglib2.0-bin gsettings-desktop-schemas dconf-gsettings-backend"
+
+
+def desktop_user(host, user):
+    """A plain user and the GSettings client stack (dbus-bin on Debian 13, dbus on Debian 12)."""
+    host.run_expect([0], f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "
+                         f"{GSETTINGS_PACKAGES} dbus-daemon dbus-bin 2>&1 "
+                         f"|| DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "
+                         f"{GSETTINGS_PACKAGES} dbus")
+    host.run(f"id {user} || useradd -m -s /bin/bash {user}")
+    return user
+
+
+def as_user(host, user, command):
+    """Run command as user inside a fresh D-Bus session (what gsettings needs)."""
+    return host.run(f"runuser -u {user} -- dbus-run-session -- {command}")

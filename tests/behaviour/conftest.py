@@ -4,6 +4,7 @@ Each test module covers one control ID (test_cnil_<area>_<nn>.py), so every scen
 `cnil` runs the real bin/cnil against the scenario's inventory and returns its exit code and report.
 """
 import os
+import pathlib
 
 import pytest
 
@@ -11,7 +12,20 @@ from cnil_testlib import Cnil, Drift, Result, drift_rounds, run_drifts  # noqa: 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Folders named after a scenario hold tests that only make sense there (SSH inventory, real desktop).
-collect_ignore = [d for d in ("reliability", "desktop") if os.environ.get("CNIL_SCENARIO") != d]
+SCENARIO_FOLDERS = ("reliability", "desktop")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect (not skip) the tests of another scenario's folder: molecule passes every test file explicitly."""
+    scenario = os.environ.get("CNIL_SCENARIO")
+    keep, drop = [], []
+    for item in items:
+        parts = pathlib.Path(str(item.fspath)).parts
+        folder = next((d for d in SCENARIO_FOLDERS if d in parts[-2:-1]), None)
+        (drop if folder and folder != scenario else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
