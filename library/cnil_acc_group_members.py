@@ -15,7 +15,7 @@ description:
     accounts that are not members are added.
   - In check mode nothing is written and C(changed) says exactly whether a real run would change the group;
     the diff shows the member list before and after.
-  - Refuses a member that is not a local account, and a group that does not exist.
+  - Refuses a member that is not a local account, and a group that does not exist unless C(create) is set.
   - Used by CNIL-ACC-01 (the C(sudo) group holds exactly the declared administrators). No builtin module sets
     a group's member list: C(ansible.builtin.user) works one account at a time and would create a missing one.
 options:
@@ -28,6 +28,10 @@ options:
     type: list
     elements: str
     required: true
+  create:
+    description: Create the group (as a system group) when it does not exist, instead of failing.
+    type: bool
+    default: false
 author: cnil-cabinet
 """
 
@@ -59,6 +63,10 @@ removed:
   returned: always
   type: list
   elements: str
+created:
+  description: The group was (or would be) created.
+  returned: always
+  type: bool
 """
 
 import grp
@@ -78,15 +86,18 @@ def run_module():
         argument_spec=dict(
             name=dict(type="str", required=True),
             members=dict(type="list", elements="str", required=True),
+            create=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     name = module.params["name"]
     wanted = sorted(set(m.strip() for m in module.params["members"] if m.strip()))
     try:
-        current = sorted(set(grp.getgrnam(name).gr_mem))
+        current, missing = sorted(set(grp.getgrnam(name).gr_mem)), False
     except KeyError:
-        module.fail_json(msg="cnil_acc_group_members: the group '%s' does not exist" % name)
+        if not module.params["create"]:
+            module.fail_json(msg="cnil_acc_group_members: the group '%s' does not exist" % name)
+        current, missing = [], True
     unknown = []
     for member in wanted:
         try:
@@ -97,12 +108,17 @@ def run_module():
         module.fail_json(msg="cnil_acc_group_members: no local account named %s: cannot add it to '%s'" % (", ".join(unknown), name))
 
     added, removed = plan(current, wanted)
-    changed = bool(added or removed)
-    result = dict(changed=changed, before=current, members=wanted, added=added, removed=removed)
+    changed = bool(added or removed) or missing
+    result = dict(changed=changed, before=current, members=wanted, added=added, removed=removed, created=missing)
     if changed:
         result["diff"] = dict(before_header="%s members" % name, after_header="%s members" % name,
-                              before="".join(m + "\n" for m in current), after="".join(m + "\n" for m in wanted))
-    if changed and not module.check_mode:
+                              before="(no group)\n" if missing else "".join(m + "\n" for m in current),
+                              after="".join(m + "\n" for m in wanted))
+    if missing and not module.check_mode:
+        rc, out, err = module.run_command([module.get_bin_path("groupadd", required=True), "--system", name])
+        if rc != 0:
+            module.fail_json(msg="cnil_acc_group_members: groupadd %s failed (rc=%d): %s" % (name, rc, err.strip() or out.strip()), **result)
+    if (added or removed) and not module.check_mode:
         rc, out, err = module.run_command([module.get_bin_path("gpasswd", required=True), "-M", ",".join(wanted), name],
                                           environ_update={"LC_ALL": "C"})
         if rc != 0:
