@@ -19,7 +19,8 @@ short_description: Refuse bad or weakened inputs before any change
 description:
   - For each role given, reads C(meta/argument_specs.yml) and C(defaults/main.yml), takes the host's value of
     every variable (inventory) or the role default, and validates types and choices.
-  - Checks every variable of C(data/floors.yml) that belongs to one of these roles against its CNIL floor.
+  - Checks every variable of C(data/floors.yml) that belongs to one of these roles against its CNIL floor
+    (a floor with C(when) only while its condition holds, e.g. the limit of one renewal profile).
     A value beyond a floor is accepted only when C(cnil_waivers) holds an unexpired waiver for that control
     (and check, when the waiver names one); the waiver is returned so the run can show it.
     A floor with C(max_interval_days) is a schedule (systemd OnCalendar) that must run at least that often
@@ -169,12 +170,20 @@ def find_waiver(waivers, control, check):
     return None
 
 
+def floor_applies(floor, values):
+    """A floor with `when: {var: value or [values]}` holds only while those variables have those values."""
+    for name, wanted in (floor.get("when") or {}).items():
+        if values.get(name) not in (wanted if isinstance(wanted, list) else [wanted]):
+            return False
+    return True
+
+
 def check_floors(values, floors, waivers, now, locations=None):
     """values: {var: value} of the variables present. Returns (errors, waivers used)."""
     errors, used = [], []
     for floor in floors:
         var = floor["var"]
-        if var not in values:
+        if var not in values or not floor_applies(floor, values):
             continue
         value = values[var]
         if "equals" in floor:

@@ -16,13 +16,18 @@ SCENARIO_FOLDERS = ("reliability", "desktop")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect (not skip) the tests of another scenario's folder: molecule passes every test file explicitly."""
+    """Deselect (not skip) the tests of another scenario's folder: molecule passes every test file explicitly.
+    CNIL_SWITCHED_OFF lists the areas the scenario's inventory switches off (cnil_<area>_enabled: false):
+    their tests (test_cnil_<area>_*.py, test_drift_cnil_<area>*.py) are deselected too."""
     scenario = os.environ.get("CNIL_SCENARIO")
+    off = [a.strip() for a in os.environ.get("CNIL_SWITCHED_OFF", "").split(",") if a.strip()]
     keep, drop = [], []
     for item in items:
         parts = pathlib.Path(str(item.fspath)).parts
         folder = next((d for d in SCENARIO_FOLDERS if d in parts[-2:-1]), None)
-        (drop if folder and folder != scenario else keep).append(item)
+        name = parts[-1]
+        switched_off = any(name.startswith(("test_%s_" % a, "test_drift_%s" % a)) for a in off)
+        (drop if (folder and folder != scenario) or switched_off else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -35,10 +35,17 @@ def test_every_default_is_documented_in_the_argument_spec(role):
 FLOOR_CASES = [(f["var"], f) for f in FLOORS if "min" in f or "max" in f]
 
 
+def holding(floor, var, value):
+    """Values under which the floor holds: its own variable, and the `when` condition met."""
+    values = {name: wanted[0] if isinstance(wanted, list) else wanted for name, wanted in (floor.get("when") or {}).items()}
+    values[var] = value
+    return values
+
+
 @pytest.mark.parametrize("var, floor", FLOOR_CASES, ids=[v for v, _ in FLOOR_CASES])
 def test_beyond_each_floor_is_refused_naming_variable_control_and_limit(var, floor):
     bad = floor["max"] + 1 if "max" in floor else floor["min"] - 1
-    errors, used = pf.check_floors({var: bad}, FLOORS, [], TODAY)
+    errors, used = pf.check_floors(holding(floor, var, bad), FLOORS, [], TODAY)
     assert len(errors) == 1 and used == []
     assert var in errors[0] and floor["control"] in errors[0] and str(floor.get("max", floor.get("min"))) in errors[0]
 
@@ -47,8 +54,18 @@ def test_beyond_each_floor_is_refused_naming_variable_control_and_limit(var, flo
 def test_below_min_is_refused(var, floor):
     if floor.get("min") is None or floor["min"] <= 0:
         pytest.skip("no lower bound above zero")
-    errors, _ = pf.check_floors({var: floor["min"] - 1}, FLOORS, [], TODAY)
+    errors, _ = pf.check_floors(holding(floor, var, floor["min"] - 1), FLOORS, [], TODAY)
     assert errors and "at least %s" % floor["min"] in errors[0]
+
+
+def test_a_floor_with_when_holds_only_under_its_condition():
+    """The seed profile's limit on every account's maximum age does not apply under cnil2022, and the reverse."""
+    seed = {"cnil_pwd_renewal_profile": "seed", "cnil_pwd_max_days": 400, "cnil_pwd_admin_max_days": 400}
+    errors, _ = pf.check_floors(seed, FLOORS, [], TODAY)
+    assert len(errors) == 1 and errors[0].startswith("cnil_pwd_max_days = 400")
+    errors, _ = pf.check_floors(dict(seed, cnil_pwd_renewal_profile="cnil2022"), FLOORS, [], TODAY)
+    assert len(errors) == 1 and errors[0].startswith("cnil_pwd_admin_max_days = 400")
+    assert pf.floor_applies({"when": {"x": ["a", "b"]}}, {"x": "b"}) and not pf.floor_applies({"when": {"x": "a"}}, {})
 
 
 @pytest.mark.parametrize("value", ["900", None, True, [900]])
