@@ -117,3 +117,20 @@ def desktop_user(host, user):
 def as_user(host, user, command):
     """Run command as user inside a fresh D-Bus session (what gsettings needs)."""
     return host.run(f"runuser -u {user} -- dbus-run-session -- {command}")
+
+
+STATE_COMMAND = (
+    "find /etc -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum 2>/dev/null; "
+    "echo '--- units'; systemctl list-unit-files --no-legend --no-pager | sort; "
+    "systemctl list-units --all --no-legend --no-pager --plain | awk '{print $1, $3, $4}' "
+    "| grep -v -e '^session-' -e '^run-' -e '^user' | sort; "
+    "echo '--- packages'; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' | sort"
+)
+
+
+def host_state(container):
+    """A fingerprint of what an audit must never change: every file of /etc, unit states, the package list."""
+    proc = subprocess.run(["docker", "exec", container, "sh", "-c", STATE_COMMAND], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
