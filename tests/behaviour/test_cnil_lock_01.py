@@ -1,6 +1,9 @@
 """CNIL-LOCK-01: the session locks after at most 30 minutes idle, and users cannot raise the delay."""
 import pytest
 
+import cnil_testlib
+from cnil_testlib import as_user
+
 USER = "cnil-lock-probe"
 KEYFILE = "/etc/dconf/db/local.d/00-cnil-lock"
 LOCKS = "/etc/dconf/db/local.d/locks/00-cnil-lock"
@@ -10,16 +13,7 @@ TMOUT_FILE = "/etc/profile.d/cnil-tmout.sh"
 @pytest.fixture(scope="module")
 def desktop_user(host):
     """A plain user and the GSettings client stack, to look at the policy as a desktop session would."""
-    host.run_expect([0], "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "
-                         "libglib2.0-bin gsettings-desktop-schemas dconf-gsettings-backend dbus-daemon dbus-bin 2>&1 "
-                         "|| DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "
-                         "libglib2.0-bin gsettings-desktop-schemas dconf-gsettings-backend dbus")
-    host.run(f"id {USER} || useradd -m -s /bin/bash {USER}")
-    return USER
-
-
-def as_user(host, user, command):
-    return host.run(f"runuser -u {user} -- dbus-run-session -- {command}")
+    return cnil_testlib.desktop_user(host, USER)
 
 
 def test_locked_idle_delay_is_the_policy_and_not_writable(host, desktop_user):
