@@ -12,18 +12,20 @@ short_description: Keep ufw to a declared incoming allow-list, default deny, ena
 description:
   - Every call reads the whole firewall state, from the configuration (C(/etc/ufw/ufw.conf),
     C(/etc/default/ufw), the rule tuples of C(user.rules) and C(user6.rules)) and from the B(live) kernel
-    ruleset (C(ufw status), C(iptables -S), C(ip6tables -S)), and compares it with the declared rules.
-    C(ufw status) lists rules and default policies from the configuration files, so the live ruleset is
-    read as well: a policy or rule changed with iptables, or rules flushed, show up here.
+    ruleset (C(iptables -S), C(ip6tables -S)), and compares it with the declared rules.
+    C(ufw status) lists rules and default policies from the configuration files, and says active as soon as
+    ufw's chains exist: the live ruleset is read here, so that a policy or a rule changed with iptables, a
+    jump removed from INPUT or rules flushed show up.
   - C(enforce) selects the one part this call may change, so that each part is its own task and an
     audit names the part that drifted. The analysis returned is always the same, whatever C(enforce).
   - C(management) enforces the management rules (added before any policy change, never removed here).
     C(allow_list) adds the allow-list rules and deletes every other incoming rule of ufw, and every live
     ACCEPT rule of the INPUT chain that is not ufw's (such a rule bypasses the firewall).
     C(defaults) sets the default incoming and outgoing policies in C(/etc/default/ufw).
-    C(enabled) sets C(ENABLED=yes), loads the rules when the live ruleset is missing or differs from the
-    configuration (C(ufw reload)), and enables C(ufw.service) so the rules are loaded again at boot
-    (C(ufw enable) does not start or enable the unit in containers). C(none) only reads.
+    C(enabled) sets C(ENABLED=yes) and loads the rules when the live ruleset is missing or differs from the
+    configuration (C(ufw enable), C(ufw reload), or a rebuild of ufw's chains when a jump from INPUT is
+    missing). C(service) enables C(ufw.service) so the rules are loaded again at boot (C(ufw enable) does not
+    enable or start the unit). C(none) only reads.
   - Lockout guard, when C(guard_port) is set: before a change that could close the firewall (enable,
     default deny, rule deletion), the peers connected right now to that TCP port must still be allowed
     afterwards. Otherwise a real run fails before changing anything; check mode only reports it in
@@ -58,7 +60,7 @@ options:
   enforce:
     description: The part this call may change.
     type: str
-    choices: [management, allow_list, defaults, enabled, none]
+    choices: [management, allow_list, defaults, enabled, service, none]
     default: none
   guard_port:
     description: TCP port whose connected peers must stay allowed (the management port). 0 disables the guard.
@@ -141,7 +143,9 @@ POLICY_FILE_VALUE = {v: k for k, v in POLICY_OF.items()}
 LIVE_POLICY = {"deny": "DROP", "reject": "DROP", "allow": "ACCEPT"}
 ANY = {False: "0.0.0.0/0", True: "::/0"}
 # Order in which a real run applies the actions of one part.
-ORDER = ("delete", "delete_live", "add", "default", "enable", "reload", "service")
+ORDER = ("delete", "delete_live", "add", "default", "rebuild", "enable", "reload", "service")
+# The chains ufw hooks into INPUT when it creates its chains (ufw-init-functions), for IPv4 (ufw-) and IPv6 (ufw6-).
+INPUT_HOOKS = ("before-logging-input", "before-input", "after-input", "after-logging-input", "reject-input", "track-input")
 COMMENT_RE = re.compile(r"^[^'\"\\\n\r]{0,200}$")
 PORT_RE = re.compile(r"^(\d{1,5})(?::(\d{1,5}))?$")
 
@@ -470,12 +474,6 @@ class Ufw:
             False: [live_key(line, False) for line in config_chain_rules(v4_text, "ufw-user-input")],
             True: [live_key(line, True) for line in config_chain_rules(v6_text, "ufw6-user-input")],
         }
-        active = False
-        if self.ufw:
-            rc, out, _ = self.run([self.ufw, "status"], check_rc=False)
-            active = rc == 0 and re.search(r"^Status: active", out, re.M) is not None
-        state["active"] = active
-
         live = {}
         for v6 in (False, True):
             if v6 and not state["ipv6"]:
@@ -489,12 +487,17 @@ class Ufw:
                          if not (live_key(line, v6)[7] or "").startswith(prefix)]
             live[v6] = {
                 "policy": {c: policies.get(c) for c in ("INPUT", "OUTPUT")},
-                "hooked": any(live_key(line, v6)[7] == prefix + "before-input" for line in chains.get("INPUT", [])),
+                # ufw jumps from INPUT to its chains; a jump removed by hand leaves part of ufw out of the path.
+                "hooked": {prefix + h for h in INPUT_HOOKS} <= {live_key(line, v6)[7] for line in chains.get("INPUT", [])},
+                "chains": sorted(c for c in chains if c.startswith(prefix)),
                 "user_input": [live_key(line, v6) for line in chains.get(prefix + "user-input", [])],
                 "unmanaged_accept": [line for line in unmanaged if live_key(line, v6)[7] == "ACCEPT"],
                 "unmanaged_other": [line for line in unmanaged if live_key(line, v6)[7] != "ACCEPT"],
             }
         state["live"] = live
+        # What `ufw status` calls active (without its Python start-up, a second or more on a slow PC): enabled in
+        # ufw.conf and ufw's IPv4 user chain present in the kernel (ufw deletes it when disabled; a flush loses it).
+        state["active"] = state["enabled"] and "ufw-user-input" in live.get(False, {}).get("chains", [])
         state["live_loaded"] = bool(live) and all(fam["hooked"] for fam in live.values())
         state["live_in_sync"] = self.in_sync(state)
 
@@ -545,6 +548,24 @@ class Ufw:
 
     def reload(self):
         self.run([self.ufw, "reload"])
+
+    def rebuild(self, state):
+        """ufw adds its jumps from INPUT only when it creates its chains (reload, disable and enable keep them):
+        remove ufw's jumps and chains from the filter table, then start ufw, which creates them hooked.
+        The built-in policies stay as they are meanwhile (DROP on a firewalled host)."""
+        for v6, fam in state["live"].items():
+            binary = self.module.get_bin_path("ip6tables" if v6 else "iptables", required=True)
+            prefix = "ufw6-" if v6 else "ufw-"
+            _, out, _ = self.run([binary, "-w", "-S"])
+            builtins = parse_iptables_s(out)[1]
+            for line in builtins.get("INPUT", []) + builtins.get("OUTPUT", []) + builtins.get("FORWARD", []):
+                if (live_key(line, v6)[7] or "").startswith(prefix):
+                    self.run([binary, "-w", "-D"] + shlex.split(line)[1:])
+            for chain in fam["chains"]:
+                self.run([binary, "-w", "-F", chain])
+            for chain in fam["chains"]:
+                self.run([binary, "-w", "-X", chain])
+        self.enable()
 
     def enable_service(self):
         self.run([self.systemctl, "enable", "ufw.service"])
@@ -683,12 +704,14 @@ def plan(state, part, management, allow, default_incoming, default_outgoing):
             if state["defaults"][direction] != want:
                 actions.append(("default", (direction, want), "default %s: %s -> %s" % (direction, state["defaults"][direction], want)))
     if part == "enabled":
-        if not state["enabled"] or not state["active"]:
+        if any(fam["chains"] and not fam["hooked"] for fam in state["live"].values()):
+            actions.append(("rebuild", None, "rebuild ufw's chains: they are not all hooked into INPUT"))
+        elif not state["enabled"] or not state["active"]:
             actions.append(("enable", None, "enable ufw and load its rules"))
         elif not state["live_in_sync"]:
             actions.append(("reload", None, "reload: the live ruleset differs from the configuration"))
-        if state["service_enabled"] is False:
-            actions.append(("service", None, "enable ufw.service (rules loaded at boot)"))
+    if part == "service" and state["service_enabled"] is False:
+        actions.append(("service", None, "enable ufw.service (rules loaded at boot)"))
     return actions
 
 
@@ -709,7 +732,7 @@ def predict(state, actions, management, allow):
                                       "comment": arg["comment"], "v6": key[7]})
         elif kind == "default":
             new["defaults"][arg[0]] = arg[1]
-        elif kind in ("enable", "reload"):
+        elif kind in ("enable", "reload", "rebuild"):
             new["enabled"] = new["active"] = new["live_loaded"] = new["live_in_sync"] = True
             policy = {"INPUT": LIVE_POLICY.get(new["defaults"]["incoming"]), "OUTPUT": LIVE_POLICY.get(new["defaults"]["outgoing"])}
             new["live"] = {v6: dict(fam, policy=policy, hooked=True) for v6, fam in new["live"].items()}
@@ -735,7 +758,8 @@ def run_module():
             allow=dict(type="list", elements="dict", default=[]),
             default_incoming=dict(type="str", choices=["deny", "reject", "allow"], default="deny"),
             default_outgoing=dict(type="str", choices=["allow", "deny", "reject"], default="allow"),
-            enforce=dict(type="str", choices=["management", "allow_list", "defaults", "enabled", "none"], default="none"),
+            enforce=dict(type="str", choices=["management", "allow_list", "defaults", "enabled", "service", "none"],
+                         default="none"),
             guard_port=dict(type="int", default=0),
             root=dict(type="path", default="/"),
         ),
@@ -783,6 +807,8 @@ def run_module():
                 ufw.delete_live(*arg)
             elif kind == "default":
                 ufw.set_default(*arg)
+            elif kind == "rebuild":
+                ufw.rebuild(state)
             elif kind == "enable":
                 ufw.enable()
             elif kind == "reload":

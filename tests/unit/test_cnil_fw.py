@@ -112,13 +112,20 @@ def user_rules(rules, v6=False):
     return "\n".join(body)
 
 
-def live_s(rules, v6=False, policy="DROP", extra_input=(), hooked=True):
-    """iptables -S output: the ufw chains hooked into INPUT and the user rules, in iptables' own spelling."""
+def live_s(rules, v6=False, policy="DROP", extra_input=(), hooked=True, loaded="yes"):
+    """iptables -S output: the ufw chains hooked into INPUT and the user rules, in iptables' own spelling.
+    loaded: yes; disabled (ufw disable keeps its primary chains hooked, deletes the user chains); flushed."""
     p = "ufw6-" if v6 else "ufw-"
-    out = ["-P INPUT %s" % policy, "-P FORWARD DROP", "-P OUTPUT ACCEPT", "-N %suser-input" % p]
+    out = ["-P INPUT %s" % policy, "-P FORWARD DROP", "-P OUTPUT ACCEPT"]
+    if loaded != "flushed":
+        out += ["-N %s%s" % (p, hook) for hook in fw.INPUT_HOOKS]
+    if loaded == "yes":
+        out += ["-N %suser-input" % p]
     out += list(extra_input)
-    if hooked:
-        out += ["-A INPUT -j %sbefore-logging-input" % p, "-A INPUT -j %sbefore-input" % p]
+    if loaded != "flushed":
+        out += ["-A INPUT -j %s%s" % (p, hook) for hook in fw.INPUT_HOOKS if hooked or hook != "before-input"]
+    if loaded != "yes":
+        rules = []
     for _, proto, port, src, _ in rules:
         source = "" if src in ("0.0.0.0/0", "::/0") else "-s %s%s " % (src, "/128" if v6 and "/" not in src else "/32" if "/" not in src else "")
         match = "-m multiport --dports %s" % port if ":" in str(port) else "-m %s --dport %s" % (proto, port)
@@ -150,7 +157,6 @@ def test_tuples_keep_ufw_numbering_and_decode_comments():
 
 FAKE = {
     "ufw": """#!/bin/sh
-if [ "$1" = status ]; then cat "$FAKE_ROOT/fake/status"; exit 0; fi
 echo "ufw $*" >> "$FAKE_ROOT/fake/log"
 """,
     "iptables": """#!/bin/sh
@@ -185,7 +191,7 @@ class Host:
         for name, text in FAKE.items():
             (self.bin / name).write_text(text)
             (self.bin / name).chmod(0o755)
-        self.set(enabled=True, active=True, incoming="DROP", rules=CONVERGED, rules6=CONVERGED6, service="enabled")
+        self.set(enabled=True, incoming="DROP", rules=CONVERGED, rules6=CONVERGED6, service="enabled")
         self.tcp("")
 
     def set(self, **change):
@@ -202,13 +208,15 @@ class Host:
             """ % cfg["incoming"]))
         (self.root / "etc/ufw/user.rules").write_text(user_rules(cfg["rules"]))
         (self.root / "etc/ufw/user6.rules").write_text(user_rules(cfg["rules6"], v6=True))
-        (self.root / "fake/status").write_text("Status: %s\n" % ("active" if cfg["active"] else "inactive"))
         (self.root / "fake/service").write_text(cfg["service"] + "\n")
         policy = cfg.get("policy") or ("ACCEPT" if cfg["incoming"] == "ACCEPT" else "DROP")
         live = cfg.get("live") if cfg.get("live") is not None else cfg["rules"]
         live6 = cfg.get("live6") if cfg.get("live6") is not None else cfg["rules6"]
-        (self.root / "fake/iptables").write_text(live_s(live, policy=policy, extra_input=cfg.get("extra_input", ())))
-        (self.root / "fake/ip6tables").write_text(live_s(live6, v6=True, policy=policy))
+        loaded = cfg.get("loaded", "yes" if cfg["enabled"] else "disabled")
+        (self.root / "fake/iptables").write_text(live_s(live, policy=policy, extra_input=cfg.get("extra_input", ()),
+                                                        loaded=loaded))
+        (self.root / "fake/ip6tables").write_text(live_s(live6, v6=True, policy=policy, hooked=cfg.get("hooked6", True),
+                                                         loaded=loaded))
 
     def tcp(self, peers, port=22):
         """Established connections to the port, from IPv4 peers."""
@@ -234,7 +242,7 @@ class Host:
         return json.loads(proc.stdout)
 
 
-PARTS = ["management", "allow_list", "defaults", "enabled"]
+PARTS = ["management", "allow_list", "defaults", "enabled", "service"]
 
 
 @pytest.fixture
@@ -257,11 +265,11 @@ def test_converged_host_is_unchanged_twice_in_check_mode_and_in_a_real_run(host,
 
 DRIFTS = {
     # name: (how the host differs, the part that must report it, what the real run must ask for)
-    "ufw disabled": (dict(enabled=False, active=False, policy="ACCEPT"), "enabled", ["ufw --force enable"]),
-    "rules flushed, config still enabled": (dict(active=False, live=[], live6=[], policy="ACCEPT"), "enabled", ["ufw --force enable"]),
+    "ufw disabled": (dict(enabled=False, policy="ACCEPT"), "enabled", ["ufw --force enable"]),
+    "rules flushed, config still enabled": (dict(loaded="flushed", policy="ACCEPT"), "enabled", ["ufw --force enable"]),
     "default incoming allow": (dict(incoming="ACCEPT"), "defaults", ["ufw default deny incoming"]),
     "live INPUT policy ACCEPT behind ufw's back": (dict(policy="ACCEPT"), "enabled", ["ufw reload"]),
-    "service disabled": (dict(service="disabled"), "enabled", ["systemctl enable ufw.service"]),
+    "service disabled": (dict(service="disabled"), "service", ["systemctl enable ufw.service"]),
     "management rule deleted": (dict(rules=CONVERGED[1:]), "management",
                                 ["ufw allow proto tcp from 172.16.0.0/12 to any port 22 comment " + MGMT[0]["comment"]]),
     "extra rule open to all": (dict(rules=CONVERGED + [("allow", "tcp", "9999", "0.0.0.0/0", None)],
@@ -329,12 +337,12 @@ def test_deletions_run_first_highest_number_first(host):
 
 
 def test_a_pristine_host_enables_in_order_without_lockout(host):
-    host.set(enabled=False, active=False, rules=[], rules6=[], policy="ACCEPT")
+    host.set(enabled=False, loaded="flushed", rules=[], rules6=[], policy="ACCEPT")
     assert [p for p in PARTS if host.run(p, check=True)["changed"]] == ["management", "allow_list", "enabled"]
 
 
 def test_lockout_guard_refuses_to_enable_when_a_connected_peer_would_be_cut(host):
-    host.set(enabled=False, active=False, policy="ACCEPT")
+    host.set(enabled=False, policy="ACCEPT")
     host.tcp("192.168.1.20 172.17.0.1")
     out = host.run("enabled", check=False)
     assert out.get("failed") and "192.168.1.20" in out["msg"] and "172.17.0.1" not in out["msg"]
@@ -344,7 +352,7 @@ def test_lockout_guard_refuses_to_enable_when_a_connected_peer_would_be_cut(host
 
 
 def test_lockout_guard_lets_a_management_peer_through(host):
-    host.set(enabled=False, active=False, policy="ACCEPT")
+    host.set(enabled=False, policy="ACCEPT")
     host.tcp("172.17.0.1")
     out = host.run("enabled", check=False)
     assert out["changed"] and not out.get("failed") and host.log() == ["ufw --force enable"]
@@ -359,3 +367,18 @@ def test_connected_peers_are_read_from_proc_net_tcp(host):
 def test_bad_rule_fails_before_any_change(host):
     out = host.run("management", management=[{"port": 22, "from": "not-an-address"}])
     assert out["failed"] and "management[0]" in out["msg"] and host.log() == []
+
+
+def test_a_ufw_jump_removed_from_input_rebuilds_the_chains_then_starts_ufw(host):
+    """ufw hooks its chains into INPUT only when it creates them: reload, disable and enable keep a removed jump
+    removed (seen on Debian 12). The chains are deleted and ufw started again, which hooks them."""
+    host.set(hooked6=False)
+    out = host.run("enabled", check=True)
+    assert out["changes"] == ["rebuild ufw's chains: they are not all hooked into INPUT"]
+    assert out["state"]["live_loaded"] is False and host.log() == []
+    host.run("enabled")
+    log = host.log()
+    assert "ip6tables -w -D INPUT -j ufw6-before-logging-input" in log and "ip6tables -w -X ufw6-user-input" in log
+    # Both families: ufw starts nothing while its IPv4 chain ufw-user-input exists.
+    assert "iptables -w -X ufw-user-input" in log
+    assert log[-1] == "ufw --force enable"
