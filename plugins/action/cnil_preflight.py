@@ -187,7 +187,7 @@ def check_floors(values, floors, waivers, now, locations=None):
             continue
         value = values[var]
         if "equals" in floor:
-            # A switch the CNIL baseline needs in one position (the firewall on: cnil_fw_enabled true).
+            # A switch the CNIL baseline needs in one position (the firewall on: cnil_fw_active true).
             if value != floor["equals"] or isinstance(value, bool) != isinstance(floor["equals"], bool):
                 waiver = find_waiver(waivers, floor["control"], floor.get("check"))
                 if waiver and as_date(waiver["expires"]) >= now:

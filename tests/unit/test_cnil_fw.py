@@ -25,31 +25,31 @@ ALLOW = [{"port": 8443, "proto": "tcp", "from": "172.16.0.0/12", "comment": "pra
 # ---- the switch floor (preflight) --------------------------------------------------------------
 
 def test_firewall_switched_off_is_refused_naming_the_variable_and_the_control():
-    errors, used = pf.check_floors({"cnil_fw_enabled": False}, FLOORS, [], TODAY)
+    errors, used = pf.check_floors({"cnil_fw_active": False}, FLOORS, [], TODAY)
     assert len(errors) == 1 and used == []
-    assert "cnil_fw_enabled = False" in errors[0] and "CNIL-FW-01" in errors[0] and "waiver" in errors[0]
+    assert "cnil_fw_active = False" in errors[0] and "CNIL-FW-01" in errors[0] and "waiver" in errors[0]
 
 
 def test_firewall_switched_on_passes():
-    assert pf.check_floors({"cnil_fw_enabled": True}, FLOORS, [], TODAY) == ([], [])
+    assert pf.check_floors({"cnil_fw_active": True}, FLOORS, [], TODAY) == ([], [])
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])
 def test_a_switch_is_a_boolean(value):
-    errors, _ = pf.check_floors({"cnil_fw_enabled": value}, FLOORS, [], TODAY)
+    errors, _ = pf.check_floors({"cnil_fw_active": value}, FLOORS, [], TODAY)
     assert errors and "CNIL-FW-01" in errors[0]
 
 
 def test_firewall_switched_off_with_a_waiver_is_accepted_and_returned():
     waiver = {"control": "CNIL-FW-01", "check": "firewall_active", "reason": "hardware firewall, PC isolated",
               "expires": "2027-01-31"}
-    errors, used = pf.check_floors({"cnil_fw_enabled": False}, FLOORS, [waiver], TODAY)
-    assert errors == [] and used[0]["var"] == "cnil_fw_enabled" and used[0]["reason"] == waiver["reason"]
+    errors, used = pf.check_floors({"cnil_fw_active": False}, FLOORS, [waiver], TODAY)
+    assert errors == [] and used[0]["var"] == "cnil_fw_active" and used[0]["reason"] == waiver["reason"]
 
 
 def test_an_expired_waiver_does_not_switch_the_firewall_off():
     waiver = {"control": "CNIL-FW-01", "reason": "old", "expires": "2026-11-28"}
-    errors, used = pf.check_floors({"cnil_fw_enabled": False}, FLOORS, [waiver], TODAY)
+    errors, used = pf.check_floors({"cnil_fw_active": False}, FLOORS, [waiver], TODAY)
     assert used == [] and "expired on 2026-11-28" in errors[0]
 
 
