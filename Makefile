@@ -39,3 +39,6 @@ test-role: setup
 
 test-all: setup
 	@bash scripts/test.sh --all-scenarios
+
+bench:
+	@python3 scripts/bench.py $(BENCH_ARGS)
