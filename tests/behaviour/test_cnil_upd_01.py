@@ -1,0 +1,124 @@
+"""CNIL-UPD-01: unattended-upgrades installs security updates by itself, on a schedule, and the audit tells a
+pending security update, a missing security source and a supported release from the host's own data, without
+refreshing anything."""
+import pytest
+
+testinfra_hosts = ["ansible://cnil_linux"]
+
+# A package with a version in the release and a newer one in the security archive: the test installs the
+# older one, which makes a real pending security update. Chosen on the host; one whose downgrade touches
+# nothing else.
+FIND_OLDER = r"""
+import apt_pkg, subprocess
+apt_pkg.init()
+apt_pkg.config.set("Dir::Cache::pkgcache", ""); apt_pkg.config.set("Dir::Cache::srcpkgcache", "")
+cache = apt_pkg.Cache(None)
+found = []
+for pkg in cache.packages:
+    cur = pkg.current_ver
+    if not cur:
+        continue
+    sec = [v for v in pkg.version_list if any(pf.label == "Debian-Security" for pf, _ in v.file_list)]
+    old = [v for v in pkg.version_list if any(pf.label == "Debian" and not (pf.archive or "").endswith("-updates")
+                                             for pf, _ in v.file_list)]
+    if sec and old and cur.ver_str == sec[0].ver_str and apt_pkg.version_compare(old[0].ver_str, cur.ver_str) < 0:
+        found.append((cur.installed_size, pkg.name, old[0].ver_str))
+for _, name, ver in sorted(found):
+    sim = subprocess.run(["apt-get", "-s", "-q", "install", "--allow-downgrades", "%s=%s" % (name, ver)],
+                         capture_output=True, text=True).stdout
+    lines = [l for l in sim.splitlines() if l.startswith(("Inst ", "Remv "))]
+    if len(lines) == 1 and lines[0].startswith("Inst %s " % name):
+        print(name, ver)
+        break
+"""
+LISTS = "/var/lib/apt/lists"
+
+
+def security_index(host):
+    return host.run_expect([0], f"ls {LISTS}/*security*_Packages").stdout.split()[0]
+
+
+def apt_state(host):
+    """What an audit must not change: the lists on disk and APT's binary caches."""
+    return host.run(f"stat -c '%n %Y %s' {LISTS}/* /var/cache/apt/*.bin 2>/dev/null | sort").stdout
+
+
+def test_unattended_upgrade_dry_run_succeeds(host):
+    got = host.run("unattended-upgrade --dry-run --debug")
+    assert got.rc == 0, got.stdout[-2000:] + got.stderr[-2000:]
+    assert "Allowed origins are:" in got.stdout + got.stderr
+    assert "-security" in (got.stdout + got.stderr).split("Allowed origins are:")[1].splitlines()[0]
+
+
+def test_automatic_updates_are_on_for_apt_itself(host):
+    shell = host.run_expect([0], "apt-config shell L APT::Periodic::Update-Package-Lists U APT::Periodic::Unattended-Upgrade").stdout
+    assert "L='1'" in shell and "U='1'" in shell
+    dump = host.run_expect([0], "apt-config dump Unattended-Upgrade::Origins-Pattern").stdout
+    assert "codename=${distro_codename}-security,label=Debian-Security" in dump
+
+
+@pytest.mark.parametrize("timer", ["apt-daily.timer", "apt-daily-upgrade.timer"])
+def test_timers_are_enabled_and_scheduled(host, timer):
+    assert host.service(timer).is_enabled and host.service(timer).is_running
+    assert host.run(f"systemctl show -p NextElapseUSecRealtime --value {timer}").stdout.strip() not in ("", "0")
+
+
+def test_the_audit_reads_the_container_and_changes_nothing(host, cnil, name):
+    before = apt_state(host)
+    result = cnil.audit(limit=name)
+    assert result.rc == 0, result.output[-3000:]
+    assert apt_state(host) == before, "the audit touched the package lists or APT's caches"
+    checks = {c["id"]: c for c in result.control(name, "CNIL-UPD-01")["checks"]}
+    assert {k: v["status"] for k, v in checks.items()} == {
+        "automatic_updates": "PASS", "timers": "PASS", "security_source": "PASS",
+        "pending_security_updates": "PASS", "last_run": "PASS", "os_supported": "PASS"}
+    codename = host.run("sh -c '. /etc/os-release; echo $VERSION_CODENAME'").stdout.strip()
+    assert any(s.endswith(" %s-security" % codename) for s in checks["security_source"]["evidence"]["security_sources"])
+    release = checks["os_supported"]["evidence"]
+    assert release["id"] == {"bookworm": "debian-12", "trixie": "debian-13"}[codename]
+    assert release["supported"] is True and release["source"].startswith("https://")
+
+
+@pytest.fixture
+def pending_update(host):
+    """A real pending security update, seen as available for 10 days (the index's date, as apt sets it)."""
+    found = host.run_expect([0], "python3 -c '%s'" % FIND_OLDER.replace("'", "'\"'\"'")).stdout.split()
+    if len(found) != 2:
+        pytest.skip("no package with an older version outside the security archive on this release today")
+    name, older = found
+    index = security_index(host)
+    mtime = host.run_expect([0], f"stat -c %Y {index}").stdout.strip()
+    host.run_expect([0], f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades {name}={older}")
+    host.run_expect([0], f"touch -d '10 days ago' {index}")
+    yield name
+    host.run(f"touch -d @{mtime} {index}")
+    host.run(f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade {name}")
+
+
+def test_a_security_update_pending_for_10_days_fails_then_unattended_upgrades_installs_it(host, cnil, name, pending_update):
+    late = cnil.audit(limit=name)
+    assert late.rc == 2
+    check = late.check(name, "CNIL-UPD-01", "pending_security_updates")
+    assert check["status"] == "FAIL" and pending_update in check["reason"], check
+    entry = next(p for p in check["evidence"]["pending"] if p["name"] == pending_update)
+    assert entry["age_days"] >= 10
+    # What the timer runs every day; then the update is installed and the run is the last successful one.
+    got = host.run("unattended-upgrade")
+    assert got.rc == 0, got.stdout + got.stderr
+    assert host.run(f"apt-get -s -q install --only-upgrade {pending_update}").stdout.count("Inst ") == 0
+    done = cnil.audit(limit=name)
+    assert done.check(name, "CNIL-UPD-01", "pending_security_updates")["status"] == "PASS"
+    last = done.check(name, "CNIL-UPD-01", "last_run")
+    assert last["status"] == "PASS" and last["evidence"]["time"] and last["evidence"]["age_days"] < 1
+
+
+def test_without_a_security_source_the_audit_says_so(host, cnil, name):
+    sources = "/etc/apt/sources.list.d/debian.sources"
+    host.run_expect([0], f"cp {sources} /root/debian.sources.bak && python3 -c \"import re,sys; p=sys.argv[1]; "
+                         f"t=open(p).read(); open(p,'w').write(re.sub(r'(Suites: \\S+-security)', r'\\1\\nEnabled: no', t))\" {sources}")
+    try:
+        result = cnil.audit(limit=name)
+        check = result.check(name, "CNIL-UPD-01", "security_source")
+        assert result.rc == 2 and check["status"] == "FAIL" and check["evidence"]["security_sources"] == [], check
+    finally:
+        host.run_expect([0], f"mv /root/debian.sources.bak {sources}")

@@ -1,0 +1,52 @@
+"""CNIL-UPD-01 drift: each hand-made change is reported against its control by the real audit (bin/cnil audit),
+naming the task that would repair it, and apply heals it."""
+import pytest
+
+from cnil_testlib import Drift, run_drifts
+
+AUTO = "CNIL-UPD-01 | automatic updates every day"
+ORIGIN = "CNIL-UPD-01 | security archive allowed"
+TIMERS = "CNIL-UPD-01 | apt timers enabled"
+AUTO_FILE = "/etc/apt/apt.conf.d/20auto-upgrades"
+DROPIN = "/etc/apt/apt.conf.d/52cnil-unattended-upgrades"
+DEFAULT = "/etc/apt/apt.conf.d/50unattended-upgrades"
+
+# Order matters: a host whose 50unattended-upgrades lost its security origin keeps it lost (the role manages
+# its own drop-in, not that file), so the drop-in-only drift goes first, on the first PC.
+DRIFTS = [
+    # 50unattended-upgrades still allows the security archive: protected, but not as declared.
+    Drift("security origin removed from the cnil drop-in only", f"sed -i '/-security/d' {DROPIN}", "CNIL-UPD-01", ORIGIN,
+          status="DRIFT"),
+    Drift("20auto-upgrades set to 0", f"sed -i 's/\"1\"/\"0\"/' {AUTO_FILE}", "CNIL-UPD-01", AUTO),
+    Drift("apt-daily-upgrade.timer disabled", "systemctl disable --now apt-daily-upgrade.timer", "CNIL-UPD-01", TIMERS),
+    Drift("security origin removed everywhere", f"sed -i '/-security/d' {DROPIN} {DEFAULT}", "CNIL-UPD-01", ORIGIN),
+]
+CHECK = {
+    "20auto-upgrades set to 0": "automatic_updates",
+    "security origin removed everywhere": "automatic_updates",
+    "apt-daily-upgrade.timer disabled": "timers",
+}
+
+
+@pytest.fixture(scope="module")
+def observed(cnil, ansible_hosts):
+    return run_drifts(cnil, ansible_hosts, DRIFTS, tags="cnil_upd")
+
+
+@pytest.mark.parametrize("drift", DRIFTS, ids=[d.name for d in DRIFTS])
+def test_hand_made_drift_is_reported_against_its_control(observed, drift):
+    host, control, rc, others, output = observed[drift.name]
+    assert rc == 2, output
+    assert control["status"] == drift.status, control
+    assert any(c["task"].startswith(drift.task) for c in control["changes"]), control
+    if drift.name in CHECK:
+        assert next(c for c in control["checks"] if c["id"] == CHECK[drift.name])["status"] == "FAIL", control
+    assert set(others.values()) <= {"PASS", "NOT_APPLICABLE", "WAIVED"}, others
+
+
+def test_after_healing_every_host_audits_compliant_with_no_change(observed, cnil, ansible_hosts):
+    result = cnil.audit()
+    assert result.rc == 0, result.output[-3000:]
+    for name in ansible_hosts:
+        control = result.control(name, "CNIL-UPD-01")
+        assert control["status"] == "PASS" and control["changes"] == []
