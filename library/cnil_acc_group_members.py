@@ -16,7 +16,8 @@ description:
   - In check mode nothing is written and C(changed) says exactly whether a real run would change the group;
     the diff shows the member list before and after.
   - Refuses a member that is not a local account, and a group that does not exist unless C(create) is set.
-  - Used by CNIL-ACC-01 (the C(sudo) group holds exactly the declared administrators). No builtin module sets
+  - >-
+    Used by CNIL-ACC-01 (the C(sudo) group holds exactly the declared administrators). No builtin module sets
     a group's member list: C(ansible.builtin.user) works one account at a time and would create a missing one.
 options:
   name:

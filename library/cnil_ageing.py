@@ -64,7 +64,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 accounts:
-  description: Every human account with C(name), C(uid), C(admin), C(covered) (C(yes), C(exempt), C(not in scope)),
+  description: >-
+    Every human account with C(name), C(uid), C(admin), C(covered) (C(yes), C(exempt), C(not in scope)),
     C(max_days), C(last_change) (ISO date, C(must change) or null), C(password_age_days) and C(compliant).
     The host as it is now: unchanged in check mode, converged otherwise. Never a hash.
   returned: always

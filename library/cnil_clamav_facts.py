@@ -11,7 +11,8 @@ module: cnil_clamav_facts
 short_description: Read the ClamAV engine, its updater, its signature databases and their age
 description:
   - Read-only. Never writes, never downloads, never starts anything; the same in check mode.
-  - Lists the database directory and classifies each file. C(daily.cvd) and C(daily.cld) are read with
+  - >-
+    Lists the database directory and classifies each file. C(daily.cvd) and C(daily.cld) are read with
     C(sigtool --info), which prints the build time and checks ClamAV's digital signature of the header;
     only those whose verification succeeds are C(official) (else C(unverified)) and give the signature age.
     A C(.cud) is C(unsigned), any other database (C(.hdb), C(.ndb), C(.ldb), ...) is C(custom), other

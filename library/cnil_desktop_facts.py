@@ -10,9 +10,11 @@ DOCUMENTATION = r"""
 module: cnil_desktop_facts
 short_description: The installed desktop sessions, and whether one of them is GNOME
 description:
-  - Lists the session files (C(*.desktop)) of the display managers' session directories: what a user can pick
+  - >-
+    Lists the session files (C(*.desktop)) of the display managers' session directories: what a user can pick
     at the login screen. A PC without a desktop has none, which is an answer, not an error.
-  - C(gnome) is true when one of them is a GNOME session (C(gnome), C(gnome-*), C(ubuntu), C(ubuntu-*)). The one
+  - >-
+    C(gnome) is true when one of them is a GNOME session (C(gnome), C(gnome-*), C(ubuntu), C(ubuntu-*)). The one
     place for this detection: CNIL-LOCK-01 (idle lock), CNIL-DEV-01 (media autorun) and CNIL-AUTH-01 (card-removal
     lock) all ask it, and each role keeps its own override.
   - Changes nothing, in check mode or not.

@@ -10,7 +10,8 @@ DOCUMENTATION = r"""
 module: cnil_fw_ufw
 short_description: Keep ufw to a declared incoming allow-list, default deny, enabled and loaded, and report its live state
 description:
-  - Every call reads the whole firewall state, from the configuration (C(/etc/ufw/ufw.conf),
+  - >-
+    Every call reads the whole firewall state, from the configuration (C(/etc/ufw/ufw.conf),
     C(/etc/default/ufw), the rule tuples of C(user.rules) and C(user6.rules)) and from the B(live) kernel
     ruleset (C(iptables -S), C(ip6tables -S)), and compares it with the declared rules.
     C(ufw status) lists rules and default policies from the configuration files, and says active as soon as
@@ -26,12 +27,14 @@ description:
     configuration (C(ufw enable), C(ufw reload), or a rebuild of ufw's chains when a jump from INPUT is
     missing). C(service) enables C(ufw.service) so the rules are loaded again at boot (C(ufw enable) does not
     enable or start the unit). C(none) only reads.
-  - Lockout guard, when C(guard_port) is set: before a change that could close the firewall (enable,
+  - >-
+    Lockout guard, when C(guard_port) is set: before a change that could close the firewall (enable,
     default deny, rule deletion), the peers connected right now to that TCP port must still be allowed
     afterwards. Otherwise a real run fails before changing anything; check mode only reports it in
     C(lockout_risk).
   - In check mode nothing is changed and C(changed) says exactly whether a real run would change something.
-  - Used by CNIL-FW-01. C(community.general.ufw) is not used: it cannot remove undeclared rules, its
+  - >-
+    Used by CNIL-FW-01. C(community.general.ufw) is not used: it cannot remove undeclared rules, its
     check mode reports the default policy as changed whenever ufw is disabled, and it reads no live state.
 options:
   management:

@@ -16,7 +16,8 @@ description:
     when an ancestor has C(TYPE=crypt) and the device under that crypt mapping carries a LUKS header
     (C(cryptsetup isLuks)); C(cryptsetup luksDump) gives its version and cipher. Without cryptsetup the lsblk
     C(FSTYPE=crypto_LUKS) of that device stands in for the header check.
-  - A path on a mount without a block device (overlay, tmpfs, a network share) is reported as such: it is not
+  - >-
+    A path on a mount without a block device (overlay, tmpfs, a network share) is reported as such: it is not
     encrypted by LUKS.
   - C(devices) examines further devices or image files directly (their LUKS header only).
   - Used by CNIL-ENC-01. Encrypting an existing Linux volume is not something this toolkit does.

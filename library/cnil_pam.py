@@ -19,9 +19,11 @@ description:
     C(pam-auth-update --root) with a private copy of the debconf database, so check mode predicts the exact new
     files (and their diff) without touching the host. A real run then does the same on the host and fails if
     the result differs from the prediction.
-  - Fails with a clear message when C(pam-auth-update) would not manage the files (lines it does not know in
+  - >-
+    Fails with a clear message when C(pam-auth-update) would not manage the files (lines it does not know in
     C(common-*)): it never uses C(--force), which would throw local changes away.
-  - With C(backup_dir), every file a real run may touch is copied there first and listed in C(backups) (null:
+  - >-
+    With C(backup_dir), every file a real run may touch is copied there first and listed in C(backups) (null:
     the file did not exist), so the caller can restore the previous stack (PAM has no validator).
 options:
   profiles:

@@ -10,12 +10,14 @@ DOCUMENTATION = r"""
 module: cnil_pam_check
 short_description: Check a changed PAM stack with pamtester before trusting it
 description:
-  - PAM has no validator: a broken line in C(/etc/pam.d/common-*) can lock everybody out. After a change, this
+  - >-
+    PAM has no validator: a broken line in C(/etc/pam.d/common-*) can lock everybody out. After a change, this
     module creates a temporary canary account (system UID, no home, C(nologin) shell), gives it a random password
     that meets the password policy (set through C(chpasswd), so through the password stack), then with
     C(pamtester) checks that the right password authenticates, that a wrong one does not, and that the
     management account passes account management (C(acct_mgmt)). The canary is always removed.
-  - Fails, naming the step, when any of this does not hold: the caller restores the previous files.
+  - >-
+    Fails, naming the step, when any of this does not hold: the caller restores the previous files.
   - Changes nothing in check mode (nothing was changed to check). A real run leaves the host as it found it
     and reports C(changed=false).
 options:

@@ -14,11 +14,13 @@ description:
     exists at that location, runs C(restic init) (check mode only reports that it would). When one exists,
     changes nothing. restic itself refuses to C(init) over an existing repository, so even a race cannot
     overwrite one.
-  - Any other answer is an error and nothing is initialised; the message says which. A repository that
+  - >-
+    Any other answer is an error and nothing is initialised; the message says which. A repository that
     exists but does not open with the password file is reported as such ("wrong password"); a repository
     that cannot be reached (SSH, DNS, host key) too. The password itself is never read by this module:
     restic reads it from C(password_file), a root-only file.
-  - Check mode is exact: C(changed) is true only when the repository does not exist yet.
+  - >-
+    Check mode is exact: C(changed) is true only when the repository does not exist yet.
 options:
   repository:
     description: restic repository (C(sftp:user@host:/repo), C(rest:https://...), C(s3:...), a path).

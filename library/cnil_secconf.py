@@ -15,7 +15,8 @@ description:
   - With C(dropin_dir), the library reads C(*.conf) files of that folder in name order, then C(main); a later
     value wins (confirmed for libpwquality 1.4.5 on Debian 12 and 13). The module writes C(path) (one of the
     drop-ins) and comments out the same keys in every file read after it, so that nothing overrides it.
-  - Without C(dropin_dir), C(path) is the only file: keys are set in place and the rest of the file is kept.
+  - >-
+    Without C(dropin_dir), C(path) is the only file: keys are set in place and the rest of the file is kept.
   - Returns the effective value of each key as the library will read it, and the file it comes from.
   - In check mode nothing is written and C(changed) says exactly whether a real run would change something.
     With C(backup_dir), the previous version of every file it changes is copied there first and listed in

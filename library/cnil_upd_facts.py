@@ -13,10 +13,12 @@ description:
   - Never changes anything and never refreshes the package lists; safe in check mode (C(changed) is always false).
   - C(sources) — every enabled C(deb) entry of the APT sources, one-line C(.list) files and deb822 C(.sources)
     files alike, and C(security_sources), those of a security suite (C(<codename>-security)).
-  - C(config) — the values APT itself computes from C(/etc/apt/apt.conf) and C(/etc/apt/apt.conf.d/*) (later
+  - >-
+    C(config) — the values APT itself computes from C(/etc/apt/apt.conf) and C(/etc/apt/apt.conf.d/*) (later
     files win, lists accumulate, C(#clear) honoured): C(APT::Periodic::*) and the origins unattended-upgrades
     may install from.
-  - C(pending_security) — installed packages with a newer version in a security archive, from APT's cache of
+  - >-
+    C(pending_security) — installed packages with a newer version in a security archive, from APT's cache of
     the lists already on disk (python3-apt; the binary cache is built in memory, nothing is written). C(since)
     is the date of the index that lists the update (its modification time, which APT sets from the mirror):
     the update has been available at least since then.
