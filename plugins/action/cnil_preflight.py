@@ -10,6 +10,7 @@ import sys
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.template import trust_as_template
 
@@ -26,6 +27,9 @@ description:
     A floor with C(max_interval_days) is a schedule (systemd OnCalendar) that must run at least that often
     (plugins/cnil_lib/calendar.py).
   - Checks the shape of C(cnil_waivers).
+  - On a Windows PC (group C(cnil_windows)) with CNIL-ENC-01 on, requires C(cnil_enc_escrow_vault_identity): the
+    vault identity (C(<cnil_enc_escrow_vault_id>@<absolute path of a password file or script>)) with which each
+    new BitLocker recovery password is encrypted into the cabinet's escrow before protection is turned on.
   - Runs on the controller only; it never connects to the host, so it is safe in check mode and on
     unreachable hosts.
 options:
@@ -258,6 +262,42 @@ def check_mgmt_admin(values, render=lambda value: value):
             "would remove the management account, locking the contractor out. Add it to cnil_admins." % (user, admins)]
 
 
+def check_windows_escrow(values, vault_ids=None, render=lambda value: value):
+    """CNIL-ENC-01 on a Windows PC: a new BitLocker recovery password is encrypted into the cabinet's escrow
+    (ansible-vault encrypt --vault-id <identity> --encrypt-vault-id <id>) and read back with the run's vault
+    secrets before protection is turned on. Without an identity that can encrypt, nothing is ever escrowed and
+    BitLocker stays off: refused here, before any change. vault_ids: the ids of the run's vault secrets (None:
+    unknown). render templates a role default (cnil_enc_escrow_vault_id is one)."""
+    if "cnil_enc_escrow_vault_identity" not in values or not boolean(values.get("cnil_enc_enabled", True), strict=False):
+        return []
+    identity = str(render(values.get("cnil_enc_escrow_vault_identity")) or "").strip()
+    vault_id = str(render(values.get("cnil_enc_escrow_vault_id")) or "").strip()
+    example = "%s@/path/to/vault-password-client" % (vault_id or "<cabinet>")
+    why = ("CNIL-ENC-01 on a Windows PC escrows each new BitLocker recovery password in the cabinet's vault before "
+           "turning protection on; without it BitLocker is never turned on")
+    if not identity:
+        return ["cnil_enc_escrow_vault_identity is empty: %s. Set it for the cabinet's Windows PCs to a vault identity "
+                "that can encrypt, e.g. %s (a password file or script; a prompt cannot be used from a play)." % (why, example)]
+    vid, sep, source = identity.partition("@")
+    if not sep or not vid or not source:
+        return ["cnil_enc_escrow_vault_identity = %r: expected <vault id>@<password file or script>, e.g. %s (%s)."
+                % (identity, example, why)]
+    errors = []
+    if source == "prompt":
+        errors.append("cnil_enc_escrow_vault_identity = %r: a prompt cannot be used from a play; give a password file or "
+                      "script, e.g. %s." % (identity, example))
+    elif not os.path.isabs(source) or not os.path.exists(source):
+        errors.append("cnil_enc_escrow_vault_identity = %r: %s is not an absolute path to a file on this controller "
+                      "(a password file or script, e.g. %s)." % (identity, source, example))
+    if vault_id and vid != vault_id:
+        errors.append("cnil_enc_escrow_vault_identity = %r: its id %r is not cnil_enc_escrow_vault_id %r, the id the escrow "
+                      "file is encrypted with (ansible-vault --encrypt-vault-id)." % (identity, vid, vault_id))
+    if vault_ids is not None and not vault_ids:
+        errors.append("cnil_enc_escrow_vault_identity: this run has no vault secret, so the escrow file cannot be read "
+                      "back before BitLocker is turned on: run with --vault-id %s (or ANSIBLE_VAULT_IDENTITY_LIST)." % identity)
+    return errors
+
+
 def validate_spec(role, options, values):
     spec = {name: {k: v for k, v in opt.items() if k not in ("description", "version_added")} for name, opt in options.items()}
     result = ArgumentSpecValidator(spec).validate({k: v for k, v in values.items() if k in spec})
@@ -295,7 +335,12 @@ class ActionModule(ActionBase):
         locations = {name: where(task_vars[name]) for name in values if name in task_vars}
         floor_errors, used = check_floors(values, floors, waivers, today(), locations)
         errors += floor_errors
-        errors += check_mgmt_admin(values, lambda v: templar.template(trust_as_template(v)) if isinstance(v, str) else v)
+        render = lambda v: templar.template(trust_as_template(v)) if isinstance(v, str) else v  # noqa: E731
+        errors += check_mgmt_admin(values, render)
+        if "cnil_windows" in (task_vars.get("group_names") or []):
+            secrets = getattr(getattr(self._loader, "_vault", None), "secrets", None)
+            vault_ids = [vid for vid, _ in secrets] if isinstance(secrets, list) else None
+            errors += check_windows_escrow(values, vault_ids, render)
 
         result.update(changed=False, cnil_waivers_used=used)
         if errors:

@@ -181,3 +181,100 @@ def test_management_account_default_is_rendered_before_the_check():
     default = "{{ ansible_user | default('root') }}"
     assert pf.check_mgmt_admin({"cnil_mgmt_user": default, "cnil_admins": []}, lambda v: "root") == []
     assert pf.check_mgmt_admin({"cnil_mgmt_user": default, "cnil_admins": []}, lambda v: "cnil-admin")
+
+
+# Windows PCs (issue 6): the Windows floors and the escrow identity of CNIL-ENC-01.
+def test_windows_password_length_floor_is_enforced_with_a_clear_message():
+    """cnil_pwd_win_minlen comes from cnil_pwd's defaults and the inventory like any role input; 12 (the Linux
+    length) is refused on Windows, naming the variable, the control, the Windows check, the limit and why."""
+    _, values = pf.role_values(os.path.join(ROOT, "roles", "cnil_pwd"), {"cnil_pwd_win_minlen": 12}, None)
+    errors, used = pf.check_floors(values, FLOORS, [], TODAY)
+    assert used == [] and len(errors) == 1, errors
+    assert errors[0].startswith("cnil_pwd_win_minlen = 12 is outside the CNIL limit for CNIL-PWD-01: at least 14 characters")
+    assert "check: win_password_policy" in errors[0] and "71 bits < 80" in errors[0]
+    assert pf.check_floors(dict(values, cnil_pwd_win_minlen=14), FLOORS, [], TODAY) == ([], [])
+    assert pf.check_floors(dict(values, cnil_pwd_win_minlen=20), FLOORS, [], TODAY) == ([], [])
+
+
+def test_windows_password_length_waiver_must_name_the_windows_check():
+    _, linux_check = pf.check_waivers([{"control": "CNIL-PWD-01", "check": "pwquality_settings", "reason": "r", "expires": "2027-01-01"}])
+    assert pf.check_floors({"cnil_pwd_win_minlen": 12}, FLOORS, linux_check, TODAY)[0]
+    _, windows_check = pf.check_waivers([{"control": "CNIL-PWD-01", "check": "win_password_policy", "reason": "lecteur de carte",
+                                          "expires": "2027-01-01"}])
+    errors, used = pf.check_floors({"cnil_pwd_win_minlen": 12}, FLOORS, windows_check, TODAY)
+    assert errors == [] and used[0]["var"] == "cnil_pwd_win_minlen" and used[0]["check"] == "win_password_policy"
+
+
+def enc_values(**overrides):
+    values = {"cnil_enc_enabled": True, "cnil_enc_escrow_vault_id": "cabinet-a", "cnil_enc_escrow_vault_identity": ""}
+    values.update(overrides)
+    return values
+
+
+def test_windows_escrow_identity_is_required_with_the_reason(tmp_path):
+    errors = pf.check_windows_escrow(enc_values(), ["cabinet-a"])
+    assert len(errors) == 1 and errors[0].startswith("cnil_enc_escrow_vault_identity is empty")
+    assert "CNIL-ENC-01" in errors[0] and "BitLocker is never turned on" in errors[0] and "cabinet-a@" in errors[0]
+    password = tmp_path / "vault-pass"
+    password.write_text("not a real secret\n")
+    assert pf.check_windows_escrow(enc_values(cnil_enc_escrow_vault_identity="cabinet-a@%s" % password), ["cabinet-a"]) == []
+
+
+@pytest.mark.parametrize("identity, message", [
+    ("cabinet-a", "expected <vault id>@<password file or script>"),
+    ("cabinet-a@prompt", "a prompt cannot be used from a play"),
+    ("cabinet-a@vault-pass", "is not an absolute path to a file on this controller"),
+    ("cabinet-a@/nonexistent/vault-pass", "is not an absolute path to a file on this controller"),
+    ("cabinet-b@{password}", "its id 'cabinet-b' is not cnil_enc_escrow_vault_id 'cabinet-a'"),
+])
+def test_windows_escrow_identity_that_cannot_encrypt_the_escrow_is_refused(tmp_path, identity, message):
+    password = tmp_path / "vault-pass"
+    password.write_text("not a real secret\n")
+    errors = pf.check_windows_escrow(enc_values(cnil_enc_escrow_vault_identity=identity.format(password=password)), ["cabinet-a"])
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_windows_escrow_needs_a_vault_secret_to_read_the_escrow_back(tmp_path):
+    password = tmp_path / "vault-pass"
+    password.write_text("not a real secret\n")
+    values = enc_values(cnil_enc_escrow_vault_identity="cabinet-a@%s" % password)
+    errors = pf.check_windows_escrow(values, [])
+    assert len(errors) == 1 and "no vault secret" in errors[0]
+    assert pf.check_windows_escrow(values, None) == []  # unknown: not refused
+
+
+def test_windows_escrow_identity_is_not_asked_when_encryption_is_off_or_cnil_enc_is_not_run():
+    assert pf.check_windows_escrow(enc_values(cnil_enc_enabled=False), []) == []
+    assert pf.check_windows_escrow(enc_values(cnil_enc_enabled="false"), []) == []
+    assert pf.check_windows_escrow({"cnil_lock_idle_seconds": 900}, []) == []
+
+
+def test_windows_escrow_vault_id_default_is_rendered_before_the_check(tmp_path):
+    password = tmp_path / "vault-pass"
+    password.write_text("not a real secret\n")
+    values = enc_values(cnil_enc_escrow_vault_id="{{ inventory_dir | basename }}", cnil_enc_escrow_vault_identity="x@%s" % password)
+    render = lambda v: "x" if v == "{{ inventory_dir | basename }}" else v  # noqa: E731
+    assert pf.check_windows_escrow(values, ["x"], render) == []
+    assert "is not cnil_enc_escrow_vault_id 'y'" in pf.check_windows_escrow(values, ["x"], lambda v: "y" if "{{" in v else v)[0]
+
+
+def test_windows_pc_bad_inputs_are_refused_end_to_end_before_touching_it(tmp_path):
+    """bin/cnil audit on a cabinet with one Windows PC (WinRM, an address nobody answers on): the preflight
+    refuses a 12-character Windows password length and the missing escrow identity, exit 1, and no play
+    reaches the PC (any contact would be UNREACHABLE)."""
+    import subprocess
+    inv = tmp_path / "cabinet-win"
+    (inv / "group_vars" / "all").mkdir(parents=True)
+    (inv / "hosts.yml").write_text("all:\n  children:\n    cnil_windows:\n      hosts:\n        ghost-win:\n"
+                                   "          ansible_host: 192.0.2.10\n          ansible_connection: winrm\n"
+                                   "          ansible_port: 5986\n")
+    (inv / "group_vars" / "all" / "cabinet.yml").write_text(
+        "cnil_cabinet: cabinet-win\ncnil_mgmt_sources: [192.0.2.1/32]\ncnil_pwd_win_minlen: 12\n")
+    proc = subprocess.run([os.path.join(ROOT, "bin", "cnil"), "audit", "-i", str(inv / "hosts.yml"), "--report-dir", str(tmp_path / "r")],
+                          capture_output=True, text=True, cwd=ROOT)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "cnil_pwd_win_minlen = 12" in out and "CNIL-PWD-01" in out and "at least 14 characters" in out
+    assert "group_vars/all/cabinet.yml:3" in out
+    assert "cnil_enc_escrow_vault_identity is empty" in out and "cabinet-win@" in out
+    assert "UNREACHABLE" not in out and "Gathering Facts" not in out
