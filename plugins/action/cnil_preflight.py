@@ -27,7 +27,7 @@ description:
     A floor with C(max_interval_days) is a schedule (systemd OnCalendar) that must run at least that often
     (plugins/cnil_lib/calendar.py).
   - Checks the shape of C(cnil_waivers).
-  - On a Windows PC (group C(cnil_windows)) with CNIL-ENC-01 on, requires C(cnil_enc_escrow_vault_identity): the
+  - On a Windows PC (group C(cnil_windows)) with CNIL-ENC-01 on, requires C(cnil_enc_escrow_vault_identity), the
     vault identity (C(<cnil_enc_escrow_vault_id>@<absolute path of a password file or script>)) with which each
     new BitLocker recovery password is encrypted into the cabinet's escrow before protection is turned on.
   - Runs on the controller only; it never connects to the host, so it is safe in check mode and on
