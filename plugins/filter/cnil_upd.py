@@ -22,7 +22,8 @@ DOCUMENTATION = r"""
 name: cnil_os_support
 short_description: The vendor security support of an operating system release, from data/lifecycle.yml
 description:
-  - C({'family': 'Debian', 'distribution': 'Debian', 'version': '12.8'} | cnil_os_support) returns the release's
+  - >-
+    C({'family': 'Debian', 'distribution': 'Debian', 'version': '12.8'} | cnil_os_support) returns the release's
     entry and its support status on the controller's date (C(CNIL_TODAY) pins it for tests).
   - C(status) is C(supported) (standard security support), C(extended) (Debian LTS, or Ubuntu ESM / Windows ESU
     when the host is enrolled), C(extended_not_enrolled) (the programme exists but the host is not declared
