@@ -177,7 +177,14 @@ def unit_state(props, now_ts):
     calendar = props.get("TimersCalendar") or ""
     on_calendar = re.search(r"OnCalendar=([^;]*?)\s*;", calendar)
     elapse = re.search(r"next_elapse=@(\d+)", calendar)
-    next_in = round((int(elapse.group(1)) - now_ts) / 86400.0, 2) if elapse else None
+    human = re.search(r"next_elapse=\w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", calendar)
+    if elapse:
+        next_ts = int(elapse.group(1))
+    elif human:
+        next_ts = datetime.datetime.strptime(human.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp()
+    else:
+        next_ts = None
+    next_in = round((next_ts - now_ts) / 86400.0, 2) if next_ts is not None else None
     return {"loaded": props.get("LoadState") == "loaded", "enabled": props.get("UnitFileState") or None,
             "active": props.get("ActiveState") or None, "result": props.get("Result") or None,
             "on_calendar": on_calendar.group(1).strip() if on_calendar else None, "next_in_days": next_in,
@@ -253,8 +260,11 @@ def run_module():
     units = {}
     systemctl = module.get_bin_path("systemctl")
     if systemctl and p["units"]:
-        rc, out, _ = module.run_command([systemctl, "show", "--property=" + ",".join(("Id",) + UNIT_PROPERTIES)] + p["units"],
-                                        environ_update={"LC_ALL": "C"})
+        show = [systemctl, "show", "--property=" + ",".join(("Id",) + UNIT_PROPERTIES)] + p["units"]
+        # Epoch timestamps (systemd >= 248); older systemd refuses the option and prints dates in UTC (TZ below).
+        rc, out, _ = module.run_command(show[:2] + ["--timestamp=unix"] + show[2:], environ_update={"LC_ALL": "C", "TZ": "UTC"})
+        if rc != 0:
+            rc, out, _ = module.run_command(show, environ_update={"LC_ALL": "C", "TZ": "UTC"})
         shown = parse_show(out) if rc == 0 else []
         for props in shown:
             units[props.get("Id")] = unit_state(props, time.time())

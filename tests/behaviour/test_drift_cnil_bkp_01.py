@@ -104,6 +104,12 @@ def test_the_stale_snapshot_is_reported_with_its_age(observed):
     _, control, _, _, _ = observed["last snapshot 10 days old"]
     check = next(c for c in control["checks"] if c["id"] == "last_snapshot")
     assert 9.9 < check["evidence"]["age_days"] < 10.2 and "days old" in check["reason"]
+
+
+
+def test_the_weakened_retention_is_reported_with_its_value(observed):
+    # Its own round (one drift per control per audit): the audit that saw the weakened retention.
+    _, control, _, _, _ = observed["retention weakened to 3 monthly"]
     retention = next(c for c in control["checks"] if c["id"] == "retention")
     assert retention["evidence"]["keep_monthly"] == 3
 

@@ -284,6 +284,20 @@ def test_unit_state_reads_the_next_run_from_systemd():
     assert mod.unit_state(shown[1], 1000000000)["result"] == "exit-code"
 
 
+def test_unit_state_reads_the_next_run_as_systemd_prints_it_without_unix_timestamps():
+    # What Debian 12's systemctl show prints by default: a UTC date, not an epoch (the audit said FAIL on every
+    # compliant PC before the module asked for --timestamp=unix).
+    sys.modules.setdefault("ansible.module_utils.cnil_restic", cnil_restic)
+    spec = importlib.util.spec_from_file_location("cnil_restic_facts", os.path.join(ROOT, "library", "cnil_restic_facts.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    shown = mod.parse_show("Id=cnil-backup.timer\nTimersCalendar={ OnCalendar=*-*-* 00:00:00 ; "
+                           "next_elapse=Mon 2026-11-30 00:00:00 UTC }\n")
+    now = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.timezone.utc).timestamp()
+    assert mod.unit_state(shown[0], now)["next_in_days"] == 0.5
+    assert mod.unit_state(mod.parse_show("Id=x\nTimersCalendar={ OnCalendar=daily ; next_elapse=n/a }\n")[0], now)["next_in_days"] is None
+
+
 def test_a_delegated_task_whose_other_host_is_down_is_an_error_of_the_control_not_of_the_host():
     from cnil_lib.catalog import load_catalog
     from cnil_lib.report import RunCollector
