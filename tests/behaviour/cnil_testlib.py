@@ -12,14 +12,17 @@ class Cnil:
     def __init__(self, inventory, workdir):
         self.inventory = inventory
         self.workdir = workdir
+        # The area of the test module running (conftest sets it): its runs apply and audit that area only.
+        self.area = None
 
     def run(self, command, limit=None, tags=None, extra=(), env=None):
         report_dir = tempfile.mkdtemp(prefix="report-", dir=self.workdir)
         cmd = [os.path.join(ROOT, "bin", "cnil"), command, "-i", self.inventory, "--report-dir", report_dir]
         if limit:
             cmd += ["--limit", limit]
-        # A role scenario converges one role only: its audits look at that role too.
-        tags = tags or os.environ.get("CNIL_AUDIT_TAGS")
+        # A test of one area runs that area's role (the whole baseline costs minutes per run); a role scenario
+        # converges one role only: its other runs look at that role too. tags="all": the whole baseline.
+        tags = tags or self.area or os.environ.get("CNIL_AUDIT_TAGS")
         if tags:
             cmd += ["--tags", tags]
         cmd += list(extra)
@@ -83,7 +86,7 @@ def run_drifts(cnil, hosts, drifts, tags):
     """Make each round's drifts by hand, audit once, record what the audit said, heal with apply.
     Returns {drift name: (host, control result, audit exit code, statuses of the other controls)}."""
     import testinfra
-    conn = {h.backend.host: h for h in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory)}
+    conn = {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)}
     observed = {}
     for placed in drift_rounds(drifts, sorted(hosts)):
         for host, items in placed.items():

@@ -5,6 +5,7 @@ Each test module covers one control ID (test_cnil_<area>_<nn>.py), so every scen
 """
 import os
 import pathlib
+import re
 
 import pytest
 
@@ -41,6 +42,16 @@ def cnil(tmp_path_factory):
     return Cnil(inventory, str(tmp_path_factory.mktemp("cnil")))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def area_of_the_module(request, cnil):
+    """test_cnil_<area>_NN.py and test_drift_cnil_<area>*.py run bin/cnil on their area's role only (--tags
+    cnil_<area>); other modules (demo statuses, audit purity, fleet) run the whole baseline."""
+    found = re.match(r"test_(?:drift_)?(cnil_[a-z]+)", request.module.__name__.rsplit(".", 1)[-1])
+    cnil.area = found.group(1) if found else None
+    yield
+    cnil.area = None
+
+
 @pytest.fixture
 def name(host):
     """The inventory name of the host under test."""
@@ -51,4 +62,4 @@ def name(host):
 def ansible_hosts(cnil):
     """Inventory names of every host of the scenario."""
     import testinfra
-    return sorted(h.backend.host for h in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory))
+    return sorted(h.backend.host for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory))

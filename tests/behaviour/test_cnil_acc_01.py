@@ -10,7 +10,7 @@ LOCK_ON = ["-e", '{"cnil_acc_lock_unknown": true}']
 
 
 def connections(cnil):
-    return {h.backend.host: h for h in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory)}
+    return {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)}
 
 
 def can_log_in(conn, user, password=PASSWORD):

@@ -63,7 +63,7 @@ def cryptolib(cnil, tmp_path_factory, ansible_hosts):
     applied = cnil.apply(extra=extra)
     yield dict(audit=audit, applied=applied)
     import testinfra
-    for conn in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory):
+    for conn in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory):
         conn.run("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q cryptolibcps-test; rm -f /var/cache/cnil-cabinet-cryptolibcps-test_*")
 
 

@@ -24,7 +24,8 @@ def staff_with_otp(conn):
     variables = conn.ansible.get_variables()
     declared = [p["login"] for p in variables["cnil_people"] if p.get("role") == "staff" and p.get("otp")]
     declared += variables.get("cnil_auth_otp_users", [])
-    folder = os.path.join(ROOT, "inventory", "test", "otp")  # the test cabinet's enrolled secrets
+    # The cabinet's enrolled secrets: cnil_auth_otp_dir as the cabinets spell it (from the playbook folder).
+    folder = variables.get("cnil_auth_otp_dir", "").replace("{{ playbook_dir }}", os.path.join(ROOT, "playbooks"))
     for login in declared:
         path = os.path.join(folder, login + ".vault")
         if os.path.exists(path):
@@ -67,7 +68,7 @@ def login(conn, user, *answers):
 
 @pytest.fixture(scope="module")
 def otp(cnil):
-    conns = {h.backend.host: h for h in testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory)}
+    conns = {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)}
     found = staff_with_otp(next(iter(conns.values())))
     if not found:
         pytest.skip("this cabinet declares no enrolled one-time-code account")

@@ -95,15 +95,23 @@ def test_firewall_is_active_denies_inbound_and_allows_outbound(host):
     assert host.run("systemctl is-enabled ufw").stdout.strip() == "enabled"
 
 
+def declared_rules(variables):
+    """The ufw tuples the cabinet's inventory asks for: SSH from each management source, then cnil_fw_allow
+    ("any": one IPv4 and one IPv6 rule)."""
+    rules = ["allow tcp 22 0.0.0.0/0 any %s in" % source for source in variables["cnil_mgmt_sources"]]
+    for rule in variables.get("cnil_fw_allow", []):
+        sources = ["0.0.0.0/0", "::/0"] if rule["from"] == "any" else [rule["from"]]
+        for source in sources:
+            anywhere = "::/0" if ":" in source else "0.0.0.0/0"
+            rules.append("allow %s %s %s any %s in" % (rule["proto"], rule["port"], anywhere, source))
+    return sorted(rules)
+
+
 def test_only_the_declared_rules_and_the_management_access(host):
     tuples = host.run_expect([0], "grep -h '^### tuple' /etc/ufw/user.rules /etc/ufw/user6.rules").stdout.splitlines()
     rules = sorted(" ".join(t.split()[3:10]) for t in tuples)
-    assert rules == sorted([
-        "allow tcp 22 0.0.0.0/0 any 172.16.0.0/12 in",
-        "allow tcp 8443 0.0.0.0/0 any 172.16.0.0/12 in",
-        "allow udp 5353 0.0.0.0/0 any 0.0.0.0/0 in",
-        "allow udp 5353 ::/0 any ::/0 in",
-    ])
+    assert rules == declared_rules(host.ansible.get_variables())
+    assert "allow tcp %d 0.0.0.0/0 any 172.16.0.0/12 in" % ALLOWED in rules  # the port the tests below reach
 
 
 def test_a_port_outside_the_allow_list_is_unreachable_from_another_computer(host, client, address, listeners):

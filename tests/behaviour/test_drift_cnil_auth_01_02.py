@@ -31,7 +31,7 @@ DRIFTS = [
 def observed(cnil, ansible_hosts):
     """The CNIL-AUTH-02 drifts only where the cabinet has an enrolled one-time-code account (the demo has none)."""
     import testinfra
-    with_otp = staff_with_otp(testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory)[0])
+    with_otp = staff_with_otp(testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)[0])
     return run_drifts(cnil, ansible_hosts, [d for d in DRIFTS if with_otp or d.control != "CNIL-AUTH-02"], tags="cnil_auth")
 
 

@@ -49,7 +49,7 @@ DRIFTS = [
 @pytest.fixture(scope="module")
 def observed(cnil, ansible_hosts):
     import testinfra
-    hosts = testinfra.get_hosts(["ansible://all"], ansible_inventory=cnil.inventory)
+    hosts = testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)
     for conn in hosts:
         drop_user(conn, ADMIN)
         conn.run_expect([0], f"useradd -m -s /bin/bash -G sudo -p '{HASH}' {ADMIN}")
