@@ -268,19 +268,27 @@ def parse_output(text):
 
 
 EXEC_RE = re.compile(r"^<[^>]+> (EXEC|PUT) ")
+MODULE_RE = re.compile(r"^Using module file .*/([^/]+)\.(?:py|ps1)$")
 
 
 def count_remote(text):
-    """Per task, the commands the connection ran on the PCs (-vvv: one EXEC per module run with pipelining,
-    PUT per file transfer). Deterministic, unlike seconds: the cost the roles control."""
+    """Per task, the commands the connection ran on the PCs and the modules they ran (-vvv: one EXEC per module
+    with pipelining; copy and template add three for their temporary directory). Deterministic, unlike seconds:
+    the cost the roles control."""
     counts, current = {}, None
     for line in text.splitlines():
         m = TASK_HEADER_RE.match(line.rstrip())
         if m:
-            current = m.group(1)
-            counts.setdefault(current, 0)
-        elif current is not None and EXEC_RE.match(line):
-            counts[current] += 1
+            current = counts.setdefault(m.group(1), {"commands": 0, "modules": {}})
+            continue
+        if current is None:
+            continue
+        if EXEC_RE.match(line):
+            current["commands"] += 1
+            continue
+        m = MODULE_RE.match(line.strip())
+        if m:
+            current["modules"][m.group(1)] = current["modules"].get(m.group(1), 0) + 1
     return counts
 
 
@@ -517,7 +525,7 @@ def bench(args, docker, build, data):
                     with open(path, encoding="utf-8", errors="replace") as handle:
                         data["remote_commands"][phase] = count_remote(handle.read())
                     log("%-10s N=1: %d commands run on the PC (-vvv, untimed)"
-                        % (phase, sum(data["remote_commands"][phase].values())))
+                        % (phase, sum(t["commands"] for t in data["remote_commands"][phase].values())))
             if size == 1 and peer_inventory and rep <= args.peer_runs:
                 for profile in profiles:
                     result = measure("peer", [tool("ansible-playbook"), "-i", peer_inventory, info[profile]["runnable"],
@@ -614,19 +622,32 @@ def task_profile(samples, phase, size, top, remote=None):
         item = {"task": name, "seconds": round(secs, 2),
                 "results": ", ".join("%s %d" % (k, v) for k, v in sorted(counts.items()))}
         if name in remote:
-            item["remote_commands"] = remote[name]
+            item["commands"] = remote[name]["commands"]
+            item["modules"] = remote[name]["modules"]
         return item
+
+    def role_of(name):
+        return name.split(" : ", 1)[0] if " : " in name else "(playbook)"
+
+    remote_by_role = {}
+    for name, r in remote.items():
+        remote_by_role[role_of(name)] = remote_by_role.get(role_of(name), 0) + r["commands"]
+    modules = {}
+    for r in remote.values():
+        for mod, n in r["modules"].items():
+            modules[mod] = modules.get(mod, 0) + n
 
     total = sum(s for s, _ in tasks)
     return {
         "runs": len(runs), "tasks": len(tasks), "total_s": round(total, 2),
         "tasks_skipped_only": len(skipped_only), "skipped_only_s": round(sum(skipped_only), 2),
         "results_not_skipped": calls,
-        "remote_commands": sum(remote.values()) if remote else None,
-        "remote_by_role": sorted(({"role": r, "commands": sum(v for k, v in remote.items()
-                                                            if (k.split(" : ", 1)[0] if " : " in k else "(playbook)") == r)}
-                                  for r in {(k.split(" : ", 1)[0] if " : " in k else "(playbook)") for k in remote}),
-                                 key=lambda x: -x["commands"]) if remote else [],
+        "remote_commands": sum(r["commands"] for r in remote.values()) if remote else None,
+        "remote_module_runs": sum(modules.values()) if remote else None,
+        "remote_modules": dict(sorted(modules.items(), key=lambda x: -x[1])),
+        "remote_by_role": [{"role": k, "commands": v} for k, v in sorted(remote_by_role.items(), key=lambda x: -x[1])],
+        "remote_top": sorted(({"task": k, **v} for k, v in remote.items() if v["commands"]),
+                             key=lambda x: -x["commands"])[:top],
         "top": [entry(s, n) for s, n in tasks[:top]],
         "all": [entry(s, n) for s, n in tasks],
         "by_role": [{"role": k, "seconds": round(v, 2)} for k, v in sorted(by_role.items(), key=lambda x: -x[1])],
@@ -671,6 +692,13 @@ def machine():
         "git": git + (" (working tree with uncommitted role changes)" if dirty else ""),
         "roles_linux_play": roles,
     }
+
+
+def describe_commands(task):
+    if "commands" not in task:
+        return "—"
+    mods = ", ".join("%s%s" % (k, " × %d" % v if v > 1 else "") for k, v in task["modules"].items())
+    return "%d%s" % (task["commands"], " (%s)" % mods if mods else "")
 
 
 def fmt(v, unit=""):
@@ -761,11 +789,13 @@ def render(result):
                   "Per control: " + ", ".join("%s %s s" % (r["control"], fmt(r["seconds"])) for r in prof["by_control"])
                   + ".", ""]
         if prof.get("remote_commands"):
-            lines += ["Commands run on the PC (`-vvv` count: one per module run, pipelined): %d; per role: %s." % (
-                prof["remote_commands"], ", ".join("%s %d" % (r["role"], r["commands"]) for r in prof["remote_by_role"])),
+            lines += ["Commands run on the PC (`-vvv` count, one untimed run): %d, of which %d run a module (%s); per role: "
+                      "%s." % (prof["remote_commands"], prof["remote_module_runs"],
+                               ", ".join("%s %d" % kv for kv in prof["remote_modules"].items()),
+                               ", ".join("%s %d" % (r["role"], r["commands"]) for r in prof["remote_by_role"])),
                 "", "| task | s | results | commands on the PC |", "|---|---:|---|---:|"]
             lines += ["| %s | %s | %s | %s |" % (t["task"].replace("|", "\\|"), fmt(t["seconds"]), t["results"],
-                                                 t.get("remote_commands", "—")) for t in prof["top"][:top]]
+                                                 describe_commands(t)) for t in prof["top"][:top]]
         else:
             lines += ["| task | s | results |", "|---|---:|---|"]
             lines += ["| %s | %s | %s |" % (t["task"].replace("|", "\\|"), fmt(t["seconds"]), t["results"])
@@ -823,28 +853,41 @@ def analyse(result):
     if prof and audit1 and floor1 and call_s:
         audit_calls = prof.get("remote_commands") or prof["results_not_skipped"]
         floor_calls = floor_prof.get("remote_commands") or floor_prof["results_not_skipped"]
-        what = "commands run on the PC (`-vvv` count)" if prof.get("remote_commands") else \
+        what = "commands on the PC (`-vvv` count)" if prof.get("remote_commands") else \
             "module results (a loop item counts as one)"
         explained = audit_calls * call_s
         fixed = max(0.0, floor1["wall_s"] - floor_calls * call_s)
-        out.append("- One module call over the docker connection costs about %s s here (median no-op task of the floor). "
-                   "The audit of one PC makes %d %s in %d tasks; the floor makes %d. %d × %s ≈ %s s of the audit's %s s. "
-                   "Within 3 × the floor (%s s) there is room for about %d."
+        out.append("- One command on the PC over the docker connection costs about %s s here (median no-op task of the "
+                   "floor: worker fork, `docker exec`, Python start-up in the PC, the module). The audit of one PC makes "
+                   "%d %s in %d tasks; the floor makes %d. %d × %s ≈ %s s of the audit's %s s. Within 3 × the floor "
+                   "(%s s) there is room for about %d commands."
                    % (fmt(call_s), audit_calls, what, prof["tasks"], floor_calls, audit_calls, fmt(call_s),
                       fmt(explained), fmt(audit1["wall_s"]), fmt(3 * floor1["wall_s"]),
                       max(0, int((3 * floor1["wall_s"] - fixed) / call_s))))
-        if explained >= 0.7 * audit1["wall_s"]:
-            out.append("- So the number of calls, not one slow task, is what separates the audit from the floor: "
-                       "fewer, larger calls (one module per control where check mode stays exact) is the lever. "
-                       "`copy` and `template` cost two commands each even when nothing changes (a `stat` for the "
-                       "checksum, then `file` for owner and mode), once per loop item.")
+        if prof.get("remote_module_runs") is not None and prof["remote_commands"] > prof["remote_module_runs"]:
+            files = [t for t in prof["remote_top"] if t["commands"] > sum(t["modules"].values())]
+            out.append("- %d of the %d commands run no module: they create and remove Ansible's temporary directory "
+                       "for `copy` and `template`, which cost 5 commands per file even when nothing changes (`echo ~`, "
+                       "`mkdir`, `stat`, `file`, `rm`) against 1 for a module. Tasks concerned: %s."
+                       % (prof["remote_commands"] - prof["remote_module_runs"], prof["remote_commands"],
+                          "; ".join("%s (%d)" % (t["task"], t["commands"]) for t in files)))
+        if explained >= 0.6 * audit1["wall_s"]:
+            out.append("- So the number of commands, not one slow task, is what separates the audit from the floor: "
+                       "fewer, larger calls (one module per control where check mode stays exact, several files "
+                       "written by one module call) is the lever.")
+        if floor1["tasks_run_per_host"] and prof["tasks"] > floor_prof["tasks"]:
+            cpu_task = (audit1["cpu_s"] - floor1["cpu_s"]) / (prof["tasks"] - floor_prof["tasks"])
+            out.append("- The controller spends %s s of CPU on the audit of one PC (the floor: %s s): about %s s per "
+                       "task beyond the floor's, skipped tasks included (templating the conditions and arguments, "
+                       "forking a worker, the callbacks). This is what limits a fleet on a small controller."
+                       % (fmt(audit1["cpu_s"]), fmt(floor1["cpu_s"]), fmt(cpu_task)))
     if prof:
         out.append("- Costliest roles in the audit (s per PC): " + ", ".join(
             "%s %s" % (r["role"], fmt(r["seconds"])) for r in prof["by_role"][:4]) + ".")
         loops = [t for t in prof["all"] if sum(int(x) for x in re.findall(r"(?:ok|changed) (\d+)", t["results"])) > 1
                  and (call_s is None or t["seconds"] > call_s)]
         if loops:
-            out.append("- Loops cost one call per item: " + "; ".join(
+            out.append("- Loops cost one call (or 5 commands for `copy`/`template`) per item: " + "; ".join(
                 "%s (%s, %s s)" % (t["task"], t["results"], fmt(t["seconds"])) for t in loops[:8]) + ".")
         if prof["tasks_skipped_only"]:
             out.append("- %d tasks are only skipped (%s s per PC): a skipped task costs the controller a condition, "
@@ -938,6 +981,11 @@ def main(argv=None):
 
 def write_results(args, data):
     profiles = [p for p in data["peer_profiles"] if p]
+    for phase in ("audit", "apply_warm", "floor"):
+        path = os.path.join(data["logs"], "n1-r1-%s-vvv.log" % phase)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                data.setdefault("remote_commands", {})[phase] = count_remote(handle.read())
     table, targets = summarise(data, profiles)
     loads = [(s["load1_before"] + s["load1_after"]) / 2 for s in data["samples"]]
     ratios = {}
