@@ -8,7 +8,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 network=cnil-demo
 # name=image pairs; the inventory (inventory/demo/hosts.yml) uses the same names.
-containers=("cnil-demo-pc=cnil/debian12")
+containers=("cnil-demo-pc=cnil/debian12-desktop" "cnil-demo-backup=cnil/debian12")
 
 start_container() {  # NAME IMAGE
     local name=$1 image=$2
@@ -32,6 +32,11 @@ case "${1:-up}" in
         for pair in "${containers[@]}"; do
             start_container "${pair%%=*}" "${pair#*=}"
         done
+        # The backup host's SSH key, pinned in the demo cabinet (what a contractor reads on its console),
+        # and the practice software's data folder on the PC (cnil_bkp_paths).
+        docker exec cnil-demo-backup sh -c 'test -f /etc/ssh/ssh_host_ed25519_key || ssh-keygen -A >/dev/null'
+        docker exec cnil-demo-backup cat /etc/ssh/ssh_host_ed25519_key.pub > inventory/demo/cnil-backup-host-key.pub
+        docker exec cnil-demo-pc sh -c 'test -d /srv/cabinet || { mkdir -p /srv/cabinet && date > /srv/cabinet/installed-on; }'
         echo "demo: applying the baseline (bin/cnil apply)"
         bin/cnil apply
         echo "demo: drift check (bin/cnil audit)"

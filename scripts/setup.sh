@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make setup: everything the project needs, installed by its own files.
 # Idempotent and fast when all is in place: venv from requirements.txt, a
-# running Docker engine, the test images (rebuilt when their inputs change).
+# running Docker engine, the test images incl. the GNOME desktop one (rebuilt when their inputs change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +26,6 @@ fi
 
 bash scripts/docker-engine.sh
 bash images/build.sh all
+# The practice PC as it usually is (GNOME + GDM), on top of cnil/debian12: the demo PC and the all-roles
+# scenario's Debian 12 PC.
+bash images/build-desktop.sh
