@@ -270,11 +270,16 @@ def test_facts_report_a_wrong_password_as_an_error_without_the_password(fake):
     assert "a-wrong-password" not in json.dumps(got) and "the-right-password" not in json.dumps(got)
 
 
-def test_unit_state_reads_the_next_run_from_systemd():
+def restic_facts_module():
     sys.modules.setdefault("ansible.module_utils.cnil_restic", cnil_restic)
     spec = importlib.util.spec_from_file_location("cnil_restic_facts", os.path.join(ROOT, "library", "cnil_restic_facts.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+def test_unit_state_reads_the_next_run_from_systemd():
+    mod = restic_facts_module()
     shown = mod.parse_show("Id=cnil-backup.timer\nLoadState=loaded\nUnitFileState=enabled\nActiveState=active\nResult=success\n"
                            "TimersCalendar={ OnCalendar=*-*-* 00:00:00 ; next_elapse=@1000086400 }\nPersistent=yes\n\n"
                            "Id=cnil-backup.service\nLoadState=loaded\nResult=exit-code\n")
@@ -287,10 +292,7 @@ def test_unit_state_reads_the_next_run_from_systemd():
 def test_unit_state_reads_the_next_run_as_systemd_prints_it_without_unix_timestamps():
     # What Debian 12's systemctl show prints by default: a UTC date, not an epoch (the audit said FAIL on every
     # compliant PC before the module asked for --timestamp=unix).
-    sys.modules.setdefault("ansible.module_utils.cnil_restic", cnil_restic)
-    spec = importlib.util.spec_from_file_location("cnil_restic_facts", os.path.join(ROOT, "library", "cnil_restic_facts.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = restic_facts_module()
     shown = mod.parse_show("Id=cnil-backup.timer\nTimersCalendar={ OnCalendar=*-*-* 00:00:00 ; "
                            "next_elapse=Mon 2026-11-30 00:00:00 UTC }\n")
     now = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.timezone.utc).timestamp()
