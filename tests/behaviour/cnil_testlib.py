@@ -60,46 +60,107 @@ class Result:
 
 
 class Drift:
-    """A hand-made change on a host, and what the audit must say about it."""
+    """A hand-made change on a host, and what the audit must say about it.
 
-    def __init__(self, name, command, control, task, status="FAIL"):
+    command: a shell command, or a function of the host (testinfra) that returns one.
+    check: the check of the control that must fail (None: the control's status and task are enough).
+    shares: what the change touches besides its control ("pam", "dconf", an account): two drifts that share
+    anything never land on one host in one audit round, where one could undo or mask the other.
+    hosts: the inventory names it may be made on (None: any PC of the scenario)."""
+
+    def __init__(self, name, command, control, task, status="FAIL", check=None, shares=(), hosts=None):
         self.name, self.command, self.control, self.task, self.status = name, command, control, task, status
+        self.check, self.keys, self.hosts = check, {control, *shares}, hosts
+        self.area = "cnil_" + control.split("-")[1].lower()  # CNIL-PWD-01 -> cnil_pwd: the role that heals it
 
 
 def drift_rounds(drifts, hosts):
-    """Schedule drifts so that one audit sees several of them: each host gets at most one drift per control
-    in a round (two drifts of one control on one host would be told apart neither by the control's status
-    nor, when they share a task, by the changed task)."""
+    """Schedule drifts so that one audit sees several of them: in a round, a host gets at most one drift per
+    control (two drifts of one control on one host would be told apart neither by the control's status nor,
+    when they share a task, by the changed task) and per shared resource. A drift's place depends only on the
+    drifts it conflicts with: the order within a control is kept, whatever else shares the rounds."""
     rounds = []
     for drift in drifts:
+        allowed = [h for h in hosts if drift.hosts is None or h in drift.hosts]
         for placed in rounds:
-            free = [h for h in hosts if all(d.control != drift.control for d in placed.get(h, []))]
+            free = [h for h in allowed if not any(d.keys & drift.keys for d in placed.get(h, []))]
             if free:
                 placed.setdefault(free[0], []).append(drift)
                 break
         else:
-            rounds.append({hosts[0]: [drift]})
+            rounds.append({allowed[0]: [drift]})
     return rounds
 
 
-def run_drifts(cnil, hosts, drifts, tags):
-    """Make each round's drifts by hand, audit once, record what the audit said, heal with apply.
-    Returns {drift name: (host, control result, audit exit code, statuses of the other controls)}."""
+def connections(inventory):
+    """testinfra hosts of the scenario's PCs, by inventory name."""
     import testinfra
-    conn = {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)}
+    return {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=inventory)}
+
+
+def run_drifts(cnil, hosts, drifts, tags=None):
+    """Make each round's drifts by hand, audit once, record what the audit said, heal with apply. Each round
+    runs the roles of the drifts it holds (tags), unless tags is given.
+    Returns {drift name: (host, control result, audit exit code, statuses of the other controls, output)}."""
+    conn = connections(cnil.inventory)
     observed = {}
     for placed in drift_rounds(drifts, sorted(hosts)):
         for host, items in placed.items():
             for drift in items:
-                conn[host].run_expect([0], drift.command)
-        result = cnil.audit(tags=tags)
+                command = drift.command(conn[host]) if callable(drift.command) else drift.command
+                conn[host].run_expect([0], command)
+        round_tags = tags or ",".join(sorted({d.area for items in placed.values() for d in items}))
+        result = cnil.audit(tags=round_tags)
         for host, items in placed.items():
             drifted = {d.control for d in items}
             others = {c: s for (h, c), s in result.statuses().items() if h == host and c not in drifted}
             for drift in items:
                 observed[drift.name] = (host, result.control(host, drift.control), result.rc, others, result.output[-2000:])
-        cnil.apply(tags=tags)
+        cnil.apply(tags=round_tags)
     return observed
+
+
+class DriftSuite:
+    """Every drift of the session's drift modules (test_drift_*.py), made in shared rounds: one audit and one
+    heal per round for all areas, instead of a round trip per area, then one audit of the healed PCs at -vvv
+    (the output no secret may appear in).
+
+    A module lists DRIFTS; it may define prepare_drifts(cnil, conns) (accounts the drifts need; returns the
+    drifts to make here) and cleanup_drifts(conns)."""
+
+    def __init__(self, cnil, hosts, modules):
+        conns = connections(cnil.inventory)
+        drifts, cleanups = [], []
+        for module in sorted(modules, key=lambda m: m.__name__):
+            prepare = getattr(module, "prepare_drifts", None)
+            drifts += prepare(cnil, conns) if prepare else module.DRIFTS
+            if hasattr(module, "cleanup_drifts"):
+                cleanups.append(module.cleanup_drifts)
+        names = [d.name for d in drifts]
+        assert len(names) == len(set(names)), "two drifts share a name: %s" % names
+        self.areas = ",".join(sorted({d.area for d in drifts}))
+        try:
+            self.observed = run_drifts(cnil, hosts, drifts)
+            self.healed = cnil.audit(tags=self.areas, extra=["-vvv"])
+        finally:
+            for cleanup in cleanups:
+                cleanup(conns)
+
+
+def assert_drift_reported(observed, drift):
+    """The audit round that saw the drift: not compliant (exit 2), the control in the drift's status, the task
+    that repairs it among the control's changes, the named check failed, every other control compliant."""
+    import pytest
+    if drift.name not in observed:
+        pytest.skip("this drift is not made in this scenario (see the module's prepare_drifts)")
+    host, control, rc, others, output = observed[drift.name]
+    assert rc == 2, output
+    assert control["status"] == drift.status, control
+    assert any(c["task"].startswith(drift.task) for c in control["changes"]), control
+    if drift.check:
+        check = next(c for c in control["checks"] if c["id"] == drift.check)
+        assert check["status"] == "FAIL", control
+    assert set(others.values()) <= {"PASS", "NOT_APPLICABLE", "WAIVED"}, (host, others)
 
 
 # GNOME policies (dconf system database with locks) seen as a desktop session would: GSettings under a D-Bus

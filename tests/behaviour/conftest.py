@@ -3,13 +3,17 @@
 Each test module covers one control ID (test_cnil_<area>_<nn>.py), so every scenario can reuse them.
 `cnil` runs the real bin/cnil against the scenario's inventory and returns its exit code and report.
 """
+import glob
+import json
 import os
 import pathlib
 import re
+import subprocess
+import types
 
 import pytest
 
-from cnil_testlib import Cnil, Drift, Result, drift_rounds, run_drifts  # noqa: F401 (re-exported for test modules)
+from cnil_testlib import Cnil, DriftSuite, Result, host_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Folders named after a scenario hold tests that only make sense there (SSH inventory, real desktop).
@@ -63,3 +67,41 @@ def ansible_hosts(cnil):
     """Inventory names of every host of the scenario."""
     import testinfra
     return sorted(h.backend.host for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory))
+
+
+@pytest.fixture(scope="session")
+def drift_suite(request, cnil, ansible_hosts):
+    """The drifts of every drift module this session runs (the deselected ones excluded), made together."""
+    modules = {item.module for item in request.session.items if item.module.__name__.startswith("test_drift_")}
+    return DriftSuite(cnil, ansible_hosts, modules)
+
+
+@pytest.fixture
+def observed(drift_suite):
+    """What the audit round said of each drift, by drift name."""
+    return drift_suite.observed
+
+
+@pytest.fixture
+def healed(drift_suite):
+    """The audit (-vvv) of the PCs healed by apply after the last round."""
+    return drift_suite.healed
+
+
+@pytest.fixture(scope="session")
+def compliant_audit(cnil, ansible_hosts, tmp_path_factory):
+    """One audit of the whole baseline on the converged PCs, the way a contractor schedules it (bin/cnil-fleet-audit
+    through ansible-runner), between two fingerprints of each PC (what an audit must never change). The audit
+    purity, the demo statuses and the fleet runner tests read this one run."""
+    data = tmp_path_factory.mktemp("fleet")
+    before = {h: host_state(h) for h in ansible_hosts}
+    proc = subprocess.run([os.path.join(ROOT, "bin", "cnil-fleet-audit"), "--data", str(data), cnil.inventory],
+                          capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    after = {h: host_state(h) for h in ansible_hosts}
+    reports = sorted(glob.glob(str(data / "reports" / "*" / "*" / "report.json")))
+    artifacts = [d for d in glob.glob(str(data / "artifacts" / "*")) if os.path.isdir(d)]
+    stdout = "".join(open(p).read() for p in glob.glob(os.path.join(artifacts[0], "stdout"))) if artifacts else ""
+    result = Result(proc.returncode, proc.stdout + proc.stderr + stdout[-20000:],
+                    json.load(open(reports[-1])) if reports else None)
+    return types.SimpleNamespace(before=before, after=after, result=result, data=data, artifacts=artifacts,
+                                 html=reports[-1].replace("report.json", "report.html") if reports else None)

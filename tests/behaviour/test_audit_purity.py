@@ -12,12 +12,11 @@ def same(before, after):
     return "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0))
 
 
-def test_audit_of_compliant_pcs_changes_nothing(cnil, ansible_hosts):
-    before = {h: host_state(h) for h in ansible_hosts}
-    result = cnil.audit()
-    assert result.rc == 0, result.output[-3000:]
+def test_audit_of_compliant_pcs_changes_nothing(compliant_audit, ansible_hosts):
+    assert compliant_audit.result.rc == 0, compliant_audit.result.output[-3000:]
     for host in ansible_hosts:
-        assert host_state(host) == before[host], same(before[host], host_state(host))
+        before, after = compliant_audit.before[host], compliant_audit.after[host]
+        assert after == before, same(before, after)
 
 
 def test_audit_of_a_drifted_pc_reports_it_and_leaves_it_in_place(cnil, ansible_hosts):

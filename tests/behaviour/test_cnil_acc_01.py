@@ -28,23 +28,23 @@ _PREPARED = {}
 
 @pytest.fixture(scope="module")
 def acc_hosts(cnil):
-    """Every declared person and administrator has an account with a known password; an account nobody declared
-    exists too, and a declared person's password was emptied. Then the baseline is applied (lock switch off).
+    return prepare_accounts(cnil)
+
+
+def prepare_accounts(cnil):
+    """Every declared person and administrator has an account with a known password, then the role is applied.
     Done once per test session (the drift tests reuse it)."""
-    if _PREPARED:
-        return _PREPARED["conns"]
-    conns = connections(cnil)
-    for conn in conns.values():
-        people, admins = declared(conn)
-        for login in people + admins:
-            conn.run_expect([0], f"id {login} || useradd -m -s /bin/bash {login}")
-            conn.run_expect([0], f"echo '{login}:{PASSWORD}' | chpasswd")
-        conn.run_expect([0], "command -v pamtester || DEBIAN_FRONTEND=noninteractive apt-get install -y -q pamtester")
-        conn.run_expect([0], f"id {UNKNOWN} || useradd -m -s /bin/bash {UNKNOWN}")
-        conn.run_expect([0], f"echo '{UNKNOWN}:{PASSWORD}' | chpasswd && passwd -d {people[0]}")
-    _PREPARED["apply_off"] = cnil.apply()
-    _PREPARED["conns"] = conns
-    return conns
+    if not _PREPARED:
+        conns = connections(cnil)
+        for conn in conns.values():
+            people, admins = declared(conn)
+            for login in people + admins:
+                conn.run_expect([0], f"id {login} || useradd -m -s /bin/bash {login}")
+                conn.run_expect([0], f"echo '{login}:{PASSWORD}' | chpasswd")
+            conn.run_expect([0], "command -v pamtester || DEBIAN_FRONTEND=noninteractive apt-get install -y -q pamtester")
+        cnil.apply(tags="cnil_acc")
+        _PREPARED["conns"] = conns
+    return _PREPARED["conns"]
 
 
 def test_only_the_declared_administrators_may_use_sudo(acc_hosts):
@@ -60,14 +60,19 @@ def test_only_the_declared_administrators_may_use_sudo(acc_hosts):
 
 @pytest.fixture(scope="module")
 def unknown_scene(cnil, acc_hosts):
-    """The account nobody declared survived an apply without the lock switch; audit and apply with the switch on."""
+    """An account nobody declared and a declared person's emptied password: apply without the lock switch (the
+    account survives it), then audit and apply with the switch on."""
+    for conn in acc_hosts.values():
+        conn.run_expect([0], f"id {UNKNOWN} || useradd -m -s /bin/bash {UNKNOWN}")
+        conn.run_expect([0], f"echo '{UNKNOWN}:{PASSWORD}' | chpasswd && passwd -d {declared(conn)[0][0]}")
+    apply_off = cnil.apply()
     still = {name: can_log_in(conn, UNKNOWN) for name, conn in acc_hosts.items()}
     audit_on = cnil.audit(extra=LOCK_ON)
     apply_on = cnil.apply(extra=LOCK_ON)
     after = {name: can_log_in(conn, UNKNOWN) for name, conn in acc_hosts.items()}
     exists = {name: conn.user(UNKNOWN).exists for name, conn in acc_hosts.items()}
     yield dict(still=still, audit_on=audit_on, apply_on=apply_on, after=after, exists=exists,
-               apply_off=_PREPARED["apply_off"])
+               apply_off=apply_off)
     for conn in acc_hosts.values():
         conn.run(f"userdel -r {UNKNOWN}")
         conn.run_expect([0], f"echo '{declared(conn)[0][0]}:{PASSWORD}' | chpasswd")

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.skipif(os.environ.get("CNIL_EXPECTED_STATUSES") != "dem
 
 
 @pytest.fixture(scope="module")
-def audit(cnil):
-    return cnil.audit(extra=["--lang", "fr"])
+def audit(compliant_audit):
+    return compliant_audit.result
 
 
 def test_every_pc_reaches_the_expected_statuses(audit, ansible_hosts):
@@ -32,9 +32,8 @@ def test_organisational_statuses(audit):
     assert got == EXPECTED["organisational"]
 
 
-def test_the_french_report_gives_the_verdict_and_the_waivers(audit):
-    html_path = re.search(r"cnil: report: (\S+)", audit.output).group(1)
-    html = open(html_path, encoding="utf-8").read()
+def test_the_french_report_gives_the_verdict_and_the_waivers(audit, compliant_audit):
+    html = open(compliant_audit.html, encoding="utf-8").read()
     verdict = re.search(r'<div class="verdict[^"]*">\s*<strong>([^<]*)</strong>([^<]*)', html)
     assert verdict and verdict.group(1).strip() == EXPECTED["verdict_fr"], verdict and verdict.group(0)
     waivers = audit.report["summary"]["waivers"]

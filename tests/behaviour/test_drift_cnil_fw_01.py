@@ -3,7 +3,7 @@ reported against its control by the real audit (bin/cnil audit), naming the task
 heals it."""
 import pytest
 
-from cnil_testlib import Drift, run_drifts
+from cnil_testlib import Drift, assert_drift_reported
 
 testinfra_hosts = ["ansible://cnil_linux"]
 
@@ -13,50 +13,26 @@ DEFAULTS = "CNIL-FW-01 | default policy"
 ENABLED = "CNIL-FW-01 | firewall enabled"
 SERVICE = "CNIL-FW-01 | ufw.service enabled"
 
-# One drift per control and host in a round: 8 drifts on 2 PCs are 4 audits. The module's unit tests cover more
-# states with stand-ins (a rule from one address, a rule loaded by hand into ufw's chain, a changed comment).
-FAILS = [
-    Drift("ufw disabled", "ufw disable", "CNIL-FW-01", ENABLED),
-    Drift("default incoming changed to allow", "ufw default allow incoming", "CNIL-FW-01", DEFAULTS),
-    Drift("undeclared rule open to everyone", "ufw allow 9999/tcp", "CNIL-FW-01", ALLOW),
-    Drift("management rule deleted", "ufw delete allow proto tcp from 172.16.0.0/12 to any port 22", "CNIL-FW-01", MGMT),
+# One drift per control and host in a round: 8 drifts on 2 PCs are 4 audit rounds (shared with the other areas).
+# The module's unit tests cover more states with stand-ins (a rule from one address, a rule loaded by hand into ufw's chain, a changed comment).
+DRIFTS = [
+    Drift("ufw disabled", "ufw disable", "CNIL-FW-01", ENABLED, check="firewall_active"),
+    Drift("default incoming changed to allow", "ufw default allow incoming", "CNIL-FW-01", DEFAULTS, check="default_deny_inbound"),
+    Drift("undeclared rule open to everyone", "ufw allow 9999/tcp", "CNIL-FW-01", ALLOW, check="declared_rules_only"),
+    Drift("management rule deleted", "ufw delete allow proto tcp from 172.16.0.0/12 to any port 22", "CNIL-FW-01", MGMT, check="management_access"),
     # Live only: ufw's files and `ufw status verbose` still say all is well.
-    Drift("live INPUT policy ACCEPT behind ufw's back", "iptables -P INPUT ACCEPT", "CNIL-FW-01", ENABLED),
-    Drift("live rule outside ufw", "iptables -I INPUT -p tcp --dport 7777 -j ACCEPT", "CNIL-FW-01", ALLOW),
-    Drift("ufw's chains unhooked from INPUT", "iptables -D INPUT -j ufw-before-input", "CNIL-FW-01", ENABLED),
-    Drift("ufw.service disabled: no rules after a reboot", "systemctl disable ufw", "CNIL-FW-01", SERVICE),
+    Drift("live INPUT policy ACCEPT behind ufw's back", "iptables -P INPUT ACCEPT", "CNIL-FW-01", ENABLED,
+          check="default_deny_inbound"),
+    Drift("live rule outside ufw", "iptables -I INPUT -p tcp --dport 7777 -j ACCEPT", "CNIL-FW-01", ALLOW, check="declared_rules_only"),
+    Drift("ufw's chains unhooked from INPUT", "iptables -D INPUT -j ufw-before-input", "CNIL-FW-01", ENABLED,
+          check="firewall_active"),
+    Drift("ufw.service disabled: no rules after a reboot", "systemctl disable ufw", "CNIL-FW-01", SERVICE, check="firewall_active"),
 ]
-CHECK = {
-    "ufw disabled": "firewall_active",
-    "default incoming changed to allow": "default_deny_inbound",
-    "undeclared rule open to everyone": "declared_rules_only",
-    "management rule deleted": "management_access",
-    "live INPUT policy ACCEPT behind ufw's back": "default_deny_inbound",
-    "live rule outside ufw": "declared_rules_only",
-    "ufw.service disabled: no rules after a reboot": "firewall_active",
-    "ufw's chains unhooked from INPUT": "firewall_active",
-}
 
 
-@pytest.fixture(scope="module")
-def pcs(ansible_hosts):
-    return [h for h in ansible_hosts if "client" not in h]
-
-
-@pytest.fixture(scope="module")
-def observed(cnil, pcs):
-    return run_drifts(cnil, pcs, FAILS, tags="cnil_fw")
-
-
-@pytest.mark.parametrize("drift", FAILS, ids=[d.name for d in FAILS])
+@pytest.mark.parametrize("drift", DRIFTS, ids=[d.name for d in DRIFTS])
 def test_hand_made_drift_is_reported_against_its_control(observed, drift):
-    host, control, rc, others, output = observed[drift.name]
-    assert rc == 2, output
-    assert control["status"] == drift.status, control
-    assert any(c["task"].startswith(drift.task) for c in control["changes"]), control
-    check = next(c for c in control["checks"] if c["id"] == CHECK[drift.name])
-    assert check["status"] == "FAIL", control
-    assert set(others.values()) <= {"PASS", "NOT_APPLICABLE", "WAIVED"}, others
+    assert_drift_reported(observed, drift)
 
 
 def test_an_undeclared_rule_open_to_everyone_is_named_as_such(observed):
@@ -66,11 +42,10 @@ def test_an_undeclared_rule_open_to_everyone_is_named_as_such(observed):
     assert check["reason"].startswith("open to everyone")
 
 
-def test_after_healing_every_host_audits_compliant_with_no_change(observed, cnil, pcs):
-    result = cnil.audit()
-    assert result.rc == 0, result.output[-3000:]
-    for name in pcs:
-        control = result.control(name, "CNIL-FW-01")
+def test_after_healing_every_host_audits_compliant_with_no_change(healed, ansible_hosts):
+    assert healed.rc == 0, healed.output[-3000:]
+    for name in ansible_hosts:
+        control = healed.control(name, "CNIL-FW-01")
         assert control["status"] == "PASS" and control["changes"] == []
         assert {c["id"]: c["status"] for c in control["checks"]} == {
             "firewall_active": "PASS", "default_deny_inbound": "PASS", "declared_rules_only": "PASS",

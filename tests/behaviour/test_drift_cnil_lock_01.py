@@ -2,7 +2,7 @@
 (bin/cnil audit), naming the task that would repair it, and apply heals it."""
 import pytest
 
-from cnil_testlib import Drift, run_drifts
+from cnil_testlib import Drift, assert_drift_reported
 
 KEYFILE = "/etc/dconf/db/local.d/00-cnil-lock"
 LOCKS = "/etc/dconf/db/local.d/locks/00-cnil-lock"
@@ -10,34 +10,28 @@ TMOUT_FILE = "/etc/profile.d/cnil-tmout.sh"
 GNOME = "CNIL-LOCK-01 | GNOME idle lock"
 SHELL = "CNIL-LOCK-01 | shell idle timeout"
 
+# "dconf": a drift that compiles the database (dconf update) would heal the interrupted-run drift on its host.
 DRIFTS = [
-    Drift("idle delay raised", f"sed -i 's/uint32 900/uint32 3600/' {KEYFILE} && dconf update", "CNIL-LOCK-01", GNOME),
-    Drift("screen lock disabled", f"sed -i 's/lock-enabled=true/lock-enabled=false/' {KEYFILE} && dconf update", "CNIL-LOCK-01", GNOME),
-    Drift("key lock removed", f"rm {LOCKS} && dconf update", "CNIL-LOCK-01", GNOME),
-    Drift("interrupted run: database older than its keyfile", f"sleep 1; touch {KEYFILE}", "CNIL-LOCK-01", GNOME),
+    Drift("idle delay raised", f"sed -i 's/uint32 900/uint32 3600/' {KEYFILE} && dconf update", "CNIL-LOCK-01", GNOME,
+          shares=["dconf"]),
+    Drift("screen lock disabled", f"sed -i 's/lock-enabled=true/lock-enabled=false/' {KEYFILE} && dconf update",
+          "CNIL-LOCK-01", GNOME, shares=["dconf"]),
+    Drift("key lock removed", f"rm {LOCKS} && dconf update", "CNIL-LOCK-01", GNOME, shares=["dconf"]),
+    Drift("interrupted run: database older than its keyfile", f"sleep 1; touch {KEYFILE}", "CNIL-LOCK-01", GNOME,
+          shares=["dconf"]),
     Drift("right value, not read-only", f"sed -i 's/readonly TMOUT/: readonly TMOUT/' {TMOUT_FILE}", "CNIL-LOCK-01", SHELL),
     Drift("TMOUT raised", f"sed -i 's/900/7200/g' {TMOUT_FILE}", "CNIL-LOCK-01", SHELL),
 ]
 
 
-@pytest.fixture(scope="module")
-def observed(cnil, ansible_hosts):
-    return run_drifts(cnil, ansible_hosts, DRIFTS, tags="cnil_lock")
-
-
 @pytest.mark.parametrize("drift", DRIFTS, ids=[d.name for d in DRIFTS])
 def test_hand_made_drift_is_reported_against_its_control(observed, drift):
-    host, control, rc, others, output = observed[drift.name]
-    assert rc == 2, output
-    assert control["status"] == drift.status, control
-    assert any(c["task"].startswith(drift.task) for c in control["changes"]), control
-    assert set(others.values()) <= {"PASS", "NOT_APPLICABLE", "WAIVED"}, others
+    assert_drift_reported(observed, drift)
 
 
-def test_after_healing_every_host_audits_compliant_with_no_change(observed, cnil, ansible_hosts):
-    result = cnil.audit()
-    assert result.rc == 0, result.output[-3000:]
+def test_after_healing_every_host_audits_compliant_with_no_change(healed, ansible_hosts):
+    assert healed.rc == 0, healed.output[-3000:]
     for name in ansible_hosts:
-        control = result.control(name, "CNIL-LOCK-01")
+        control = healed.control(name, "CNIL-LOCK-01")
         assert control["status"] == "PASS" and control["changes"] == []
         assert {c["id"]: c["status"] for c in control["checks"]} == {"gui_idle_lock": "PASS", "shell_tmout": "PASS"}
