@@ -27,10 +27,10 @@ demo-clean:
 test:
 	@bash scripts/test.sh
 
-lint: setup
+lint:
 	@bash scripts/test.sh --only lint
 
-unit: setup
+unit:
 	@bash scripts/test.sh --only unit
 
 test-role: setup

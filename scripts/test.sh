@@ -46,16 +46,45 @@ scenario() {
     molecule test -s "$1"
 }
 
-t0=$(date +%s)
-stage setup bash scripts/setup.sh
-if [[ ${results[0]} != 0 ]]; then
+# The test images (debootstrap, dpkg: disk and network bound) build in the background while the venv is
+# made and lint and unit tests (CPU bound, no containers) run; the scenarios wait for them.
+images_log=$(mktemp /tmp/cnil-images.XXXXXX.log)
+images_pid=""
+start_images() {
+    images_start=$(date +%s)
+    bash scripts/setup.sh images >"$images_log" 2>&1 &
+    images_pid=$!
+}
+wait_images() {
+    local rc=0
+    wait "$images_pid" || rc=$?
+    cat "$images_log"
+    echo "images: built in $(( $(date +%s) - images_start )) s, in the background since the end of stage host"
+    return "$rc"
+}
+
+setup_failed() {
     echo "setup failed: nothing else can run" >&2
+    [[ -z $images_pid ]] || kill "$images_pid" 2>/dev/null
     exit 1
+}
+
+t0=$(date +%s)
+if [[ -z $only ]]; then  # lint and unit tests need neither Docker nor the images
+    stage host bash scripts/setup.sh host
+    [[ ${results[-1]} == 0 ]] || setup_failed
+    start_images
 fi
+stage venv bash scripts/setup.sh venv
+[[ ${results[-1]} == 0 ]] || setup_failed
 [[ -z $only || $only == lint ]] && stage lint lint
 [[ -z $only || $only == unit ]] && stage unit unit
 if [[ -z $only ]]; then
-    if [[ $all == 1 ]]; then
+    stage "images (wait)" wait_images
+    if [[ ${results[-1]} != 0 ]]; then
+        echo "the test images failed to build: no scenario can run" >&2
+        scenarios=()
+    elif [[ $all == 1 ]]; then
         mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | grep -vx windows | sort)
     else
         scenarios=("${ci_scenarios[@]}")
