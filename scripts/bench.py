@@ -37,7 +37,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import signal
 import statistics
@@ -137,6 +136,25 @@ class Docker:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in names]
         for proc in waits:
             proc.wait()
+        stopped = [n for n in names if run(["docker", "inspect", "-f", "{{.State.Running}}", n], check=False).stdout.strip() != "true"]
+        if stopped:
+            logs = run(["docker", "logs", "--tail", "5", stopped[0]], check=False)
+            raise SystemExit("bench: %d container(s) stopped right after start (%s): %s" % (
+                len(stopped), ", ".join(stopped), (logs.stdout + logs.stderr).strip()))
+
+    @staticmethod
+    def raise_inotify_limit(containers):
+        """Each systemd container holds several inotify instances; the kernel's default of 128 per user stops
+        the 20th or so with "Failed to allocate manager object". Raised for the bench when running as root."""
+        path = "/proc/sys/fs/inotify/max_user_instances"
+        want = max(512, 32 * containers)
+        try:
+            current = int(open(path).read())
+            if current < want and os.geteuid() == 0:
+                open(path, "w").write(str(want))
+                print("bench: fs.inotify.max_user_instances %d -> %d (%d systemd containers)" % (current, want, containers))
+        except OSError as exc:
+            print("bench: cannot raise fs.inotify.max_user_instances (%s): large fleets may fail to start" % exc)
 
     def remove(self, names):
         names = [n for n in names if n.startswith(PREFIX + "-")]
@@ -487,7 +505,9 @@ def bench(args, docker, build, data):
             info[profile]["runnable"] = peer_runnable(info[profile]["path"],
                                                       os.path.join(logs, "anssi-bp28-%s.yml" % profile))
 
-    for size in [int(s) for s in args.sizes.split(",") if s]:
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    docker.raise_inotify_limit(max(sizes) + 2)  # the fleet, the peer and the generator containers
+    for size in sizes:
         names = ["%s-%d" % (PREFIX, i) for i in range(1, size + 1)]
         for rep in range(1, repeats.get(size, 1) + 1):
             tag = "n%d-r%d" % (size, rep)
