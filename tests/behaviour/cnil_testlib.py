@@ -98,9 +98,9 @@ def connections(inventory):
     return {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=inventory)}
 
 
-def run_drifts(cnil, hosts, drifts, tags=None):
+def run_drifts(cnil, hosts, drifts):
     """Make each round's drifts by hand, audit once, record what the audit said, heal with apply. Each round
-    runs the roles of the drifts it holds (tags), unless tags is given.
+    runs the roles of the drifts it holds (tags).
     Returns {drift name: (host, control result, audit exit code, statuses of the other controls, output)}."""
     conn = connections(cnil.inventory)
     observed = {}
@@ -109,7 +109,7 @@ def run_drifts(cnil, hosts, drifts, tags=None):
             for drift in items:
                 command = drift.command(conn[host]) if callable(drift.command) else drift.command
                 conn[host].run_expect([0], command)
-        round_tags = tags or ",".join(sorted({d.area for items in placed.values() for d in items}))
+        round_tags = ",".join(sorted({d.area for items in placed.values() for d in items}))
         result = cnil.audit(tags=round_tags)
         for host, items in placed.items():
             drifted = {d.control for d in items}
@@ -138,10 +138,9 @@ class DriftSuite:
                 cleanups.append(module.cleanup_drifts)
         names = [d.name for d in drifts]
         assert len(names) == len(set(names)), "two drifts share a name: %s" % names
-        self.areas = ",".join(sorted({d.area for d in drifts}))
         try:
             self.observed = run_drifts(cnil, hosts, drifts)
-            self.healed = cnil.audit(tags=self.areas, extra=["-vvv"])
+            self.healed = cnil.audit(tags=",".join(sorted({d.area for d in drifts})), extra=["-vvv"])
         finally:
             for cleanup in cleanups:
                 cleanup(conns)

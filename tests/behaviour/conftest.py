@@ -13,7 +13,7 @@ import types
 
 import pytest
 
-from cnil_testlib import Cnil, DriftSuite, Result, host_state
+from cnil_testlib import Cnil, DriftSuite, Result, connections, host_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Folders named after a scenario hold tests that only make sense there (SSH inventory, real desktop).
@@ -65,8 +65,7 @@ def name(host):
 @pytest.fixture(scope="session")
 def ansible_hosts(cnil):
     """Inventory names of every host of the scenario."""
-    import testinfra
-    return sorted(h.backend.host for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory))
+    return sorted(connections(cnil.inventory))
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +99,8 @@ def compliant_audit(cnil, ansible_hosts, tmp_path_factory):
     after = {h: host_state(h) for h in ansible_hosts}
     reports = sorted(glob.glob(str(data / "reports" / "*" / "*" / "report.json")))
     artifacts = [d for d in glob.glob(str(data / "artifacts" / "*")) if os.path.isdir(d)]
-    stdout = "".join(open(p).read() for p in glob.glob(os.path.join(artifacts[0], "stdout"))) if artifacts else ""
+    runner_stdout = os.path.join(artifacts[0], "stdout") if artifacts else ""
+    stdout = open(runner_stdout).read() if os.path.isfile(runner_stdout) else ""
     result = Result(proc.returncode, proc.stdout + proc.stderr + stdout[-20000:],
                     json.load(open(reports[-1])) if reports else None)
     return types.SimpleNamespace(before=before, after=after, result=result, data=data, artifacts=artifacts,

@@ -1,16 +1,13 @@
 """CNIL-ACC-01: only the declared administrators may use sudo; an account nobody declared is reported by name and,
 with cnil_acc_lock_unknown, locked so that it can no longer log in through PAM; empty passwords are reported."""
 import pytest
-import testinfra
+
+from cnil_testlib import connections
 
 PASSWORD = "Cabinet-Test-2026!"
 UNKNOWN = "cnil-acc-intrus"
 LOCK_TASK = "CNIL-ACC-01 | undeclared accounts locked"
 LOCK_ON = ["-e", '{"cnil_acc_lock_unknown": true}']
-
-
-def connections(cnil):
-    return {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)}
 
 
 def can_log_in(conn, user, password=PASSWORD):
@@ -35,7 +32,7 @@ def prepare_accounts(cnil):
     """Every declared person and administrator has an account with a known password, then the role is applied.
     Done once per test session (the drift tests reuse it)."""
     if not _PREPARED:
-        conns = connections(cnil)
+        conns = connections(cnil.inventory)
         for conn in conns.values():
             people, admins = declared(conn)
             for login in people + admins:

@@ -11,9 +11,8 @@ import subprocess
 import time
 
 import pytest
-import testinfra
 
-from cnil_testlib import ROOT
+from cnil_testlib import ROOT, connections
 
 PASSWORD = "Cabinet-Test-2026!"
 OATH = "/etc/users.oath"
@@ -68,7 +67,7 @@ def login(conn, user, *answers):
 
 @pytest.fixture(scope="module")
 def otp(cnil):
-    conns = {h.backend.host: h for h in testinfra.get_hosts(["ansible://cnil_linux"], ansible_inventory=cnil.inventory)}
+    conns = connections(cnil.inventory)
     found = staff_with_otp(next(iter(conns.values())))
     if not found:
         pytest.skip("this cabinet declares no enrolled one-time-code account")
