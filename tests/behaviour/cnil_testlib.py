@@ -64,26 +64,43 @@ class Drift:
 
     command: a shell command, or a function of the host (testinfra) that returns one.
     check: the check of the control that must fail (None: the control's status and task are enough).
-    shares: what the change touches besides its control ("pam", "dconf", an account): two drifts that share
+    shares: what the change touches besides its control (a PAM stack, an account): two drifts that share
     anything never land on one host in one audit round, where one could undo or mask the other.
+    alone: the change upsets the whole control (the firewall switched off): no other drift of the control may
+    share its host and round.
+    upsets: other controls the change makes fail too (a dconf database older than its keyfiles fails every
+    control that reads it): no drift of those controls shares its host and round, and their status there is
+    not held against the other drifts.
     hosts: the inventory names it may be made on (None: any PC of the scenario)."""
 
-    def __init__(self, name, command, control, task, status="FAIL", check=None, shares=(), hosts=None):
+    def __init__(self, name, command, control, task, status="FAIL", check=None, shares=(), alone=False, upsets=(),
+                 hosts=None):
         self.name, self.command, self.control, self.task, self.status = name, command, control, task, status
-        self.check, self.keys, self.hosts = check, {control, *shares}, hosts
+        self.check, self.shares, self.alone, self.hosts = check, set(shares), alone, hosts
+        self.upsets = set(upsets)
         self.area = "cnil_" + control.split("-")[1].lower()  # CNIL-PWD-01 -> cnil_pwd: the role that heals it
+
+    def conflicts(self, other):
+        """Could the audit tell the two apart on one host in one round? Two drifts of one control can share a
+        round only when each names its own check and its own task, both expect the same status and neither
+        upsets the whole control: each drift's assertions then see only its own doing."""
+        if self.shares & other.shares or other.control in self.upsets or self.control in other.upsets:
+            return True
+        if self.control != other.control:
+            return False
+        return (self.alone or other.alone or self.check is None or other.check is None or self.check == other.check
+                or self.task == other.task or self.status != other.status)
 
 
 def drift_rounds(drifts, hosts):
-    """Schedule drifts so that one audit sees several of them: in a round, a host gets at most one drift per
-    control (two drifts of one control on one host would be told apart neither by the control's status nor,
-    when they share a task, by the changed task) and per shared resource. A drift's place depends only on the
-    drifts it conflicts with: the order within a control is kept, whatever else shares the rounds."""
+    """Schedule drifts so that one audit sees as many as it can tell apart (Drift.conflicts): each drift goes
+    to the first round and host where it conflicts with nothing placed there. A drift's place depends only on
+    the drifts it conflicts with: the order within a control is kept, whatever else shares the rounds."""
     rounds = []
     for drift in drifts:
         allowed = [h for h in hosts if drift.hosts is None or h in drift.hosts]
         for placed in rounds:
-            free = [h for h in allowed if not any(d.keys & drift.keys for d in placed.get(h, []))]
+            free = [h for h in allowed if not any(d.conflicts(drift) for d in placed.get(h, []))]
             if free:
                 placed.setdefault(free[0], []).append(drift)
                 break
@@ -112,7 +129,7 @@ def run_drifts(cnil, hosts, drifts):
         round_tags = ",".join(sorted({d.area for items in placed.values() for d in items}))
         result = cnil.audit(tags=round_tags)
         for host, items in placed.items():
-            drifted = {d.control for d in items}
+            drifted = {c for d in items for c in {d.control, *d.upsets}}
             others = {c: s for (h, c), s in result.statuses().items() if h == host and c not in drifted}
             for drift in items:
                 observed[drift.name] = (host, result.control(host, drift.control), result.rc, others, result.output[-2000:])

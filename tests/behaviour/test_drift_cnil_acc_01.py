@@ -13,19 +13,22 @@ SDDM = "CNIL-ACC-01 | SDDM automatic logon off"
 GROUP = "CNIL-ACC-01 | the admin group holds exactly the declared administrators"
 PERSON = "mdupont"  # a declared person who is not an administrator, in the test and demo cabinets
 ADMIN = "cnil-admin"
+AUTOLOGIN, ADMINS = "no_autologin", "admin_group"  # the checks
 
 DRIFTS = [
     Drift("GDM automatic logon turned on", "mkdir -p /etc/gdm3 && printf '[daemon]\\nAutomaticLoginEnable = true\\n"
-          f"AutomaticLogin = {PERSON}\\n' > /etc/gdm3/daemon.conf", "CNIL-ACC-01", GDM),
+          f"AutomaticLogin = {PERSON}\\n' > /etc/gdm3/daemon.conf", "CNIL-ACC-01", GDM, check=AUTOLOGIN),
     Drift("GDM timed logon turned on", "mkdir -p /etc/gdm3 && printf '[daemon]\\nAutomaticLoginEnable=false\\n"
-          f"TimedLoginEnable=true\\nTimedLogin={PERSON}\\nTimedLoginDelay=5\\n' > /etc/gdm3/daemon.conf", "CNIL-ACC-01", GDM),
+          f"TimedLoginEnable=true\\nTimedLogin={PERSON}\\nTimedLoginDelay=5\\n' > /etc/gdm3/daemon.conf", "CNIL-ACC-01", GDM,
+          check=AUTOLOGIN),
     Drift("LightDM automatic logon in a drop-in", "mkdir -p /etc/lightdm/lightdm.conf.d && printf '[Seat:*]\\n"
-          f"autologin-user={PERSON}\\n' > /etc/lightdm/lightdm.conf.d/50-local.conf", "CNIL-ACC-01", LIGHTDM),
+          f"autologin-user={PERSON}\\n' > /etc/lightdm/lightdm.conf.d/50-local.conf", "CNIL-ACC-01", LIGHTDM,
+          check=AUTOLOGIN),
     Drift("SDDM automatic logon", f"printf '[Autologin]\\nUser={PERSON}\\nSession=plasma\\n' > /etc/sddm.conf",
-          "CNIL-ACC-01", SDDM),
-    Drift("undeclared member added to sudo by hand", f"gpasswd -a {PERSON} sudo", "CNIL-ACC-01", GROUP),
+          "CNIL-ACC-01", SDDM, check=AUTOLOGIN),
+    Drift("undeclared member added to sudo by hand", f"gpasswd -a {PERSON} sudo", "CNIL-ACC-01", GROUP, check=ADMINS),
     # "admin account": see the CNIL-PWD-02 drifts (an administrator out of sudo is no longer privileged).
-    Drift("declared administrator removed from sudo", f"gpasswd -d {ADMIN} sudo", "CNIL-ACC-01", GROUP,
+    Drift("declared administrator removed from sudo", f"gpasswd -d {ADMIN} sudo", "CNIL-ACC-01", GROUP, check=ADMINS,
           shares=["admin account"]),
 ]
 

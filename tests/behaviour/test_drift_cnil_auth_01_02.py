@@ -19,17 +19,22 @@ PROFILE = "CNIL-AUTH-02 | PAM asks the OTP group for a code"
 STAFF = "jmartin"  # the test cabinet's enrolled staff member
 
 DRIFTS = [
-    Drift("PC/SC socket disabled and stopped", "systemctl disable --now pcscd.socket", "CNIL-AUTH-01", SOCKET),
-    Drift("OpenSC removed", "DEBIAN_FRONTEND=noninteractive apt-get remove -y -q opensc", "CNIL-AUTH-01", STACK),
-    # "dconf", "pam": see the CNIL-LOCK-01 and CNIL-PWD drifts.
+    Drift("PC/SC socket disabled and stopped", "systemctl disable --now pcscd.socket", "CNIL-AUTH-01", SOCKET,
+          check="card_stack"),
+    Drift("OpenSC removed", "DEBIAN_FRONTEND=noninteractive apt-get remove -y -q opensc", "CNIL-AUTH-01", STACK,
+          check="card_stack"),
     Drift("card removal does nothing", f"sed -i \"s/'lock-screen'/'none'/\" {KEYFILE} && dconf update", "CNIL-AUTH-01",
-          REMOVAL, shares=["dconf"]),
-    Drift("right action, not locked", f"rm {LOCKS} && dconf update", "CNIL-AUTH-01", REMOVAL, shares=["dconf"]),
-    Drift("users.oath entry removed", f"sed -i '/\\s{STAFF}\\s/d' /etc/users.oath", "CNIL-AUTH-02", USERSFILE),
-    Drift("users.oath readable by everyone", "chmod 644 /etc/users.oath", "CNIL-AUTH-02", USERSFILE),
+          REMOVAL, check="removal_lock"),
+    Drift("right action, not locked", f"rm {LOCKS} && dconf update", "CNIL-AUTH-01", REMOVAL, check="removal_lock"),
+    Drift("users.oath entry removed", f"sed -i '/\\s{STAFF}\\s/d' /etc/users.oath", "CNIL-AUTH-02", USERSFILE,
+          check="otp_enrolled"),
+    # A secrets file others can read: the PAM module refuses it, so the codes stop working.
+    Drift("users.oath readable by everyone", "chmod 644 /etc/users.oath", "CNIL-AUTH-02", USERSFILE, check="pam_otp"),
+    # "pam": see the CNIL-PWD drifts (pam-auth-update leaves a stack edited by hand alone).
     Drift("pam profile disabled", "DEBIAN_FRONTEND=noninteractive pam-auth-update --disable cnil-otp", "CNIL-AUTH-02", PROFILE,
-          shares=["pam"]),
-    Drift("staff member taken out of the OTP group", f"gpasswd -d {STAFF} cnil-otp", "CNIL-AUTH-02", GROUP),
+          check="pam_otp", shares=["pam"]),
+    Drift("staff member taken out of the OTP group", f"gpasswd -d {STAFF} cnil-otp", "CNIL-AUTH-02", GROUP,
+          check="otp_enrolled"),
 ]
 
 

@@ -10,10 +10,13 @@ UPDATER = "CNIL-AV-01 | signature updater (freshclam)"
 TIMER = "CNIL-AV-01 | scheduled scan timer"
 
 DRIFTS = [
-    Drift("freshclam disabled", "systemctl disable --now clamav-freshclam", "CNIL-AV-01", UPDATER),
-    Drift("scan timer disabled", "systemctl disable --now cnil-clamav-scan.timer", "CNIL-AV-01", TIMER),
-    Drift("Checks changed", f"sed -i 's/^Checks 24$/Checks 2/' {CONF}", "CNIL-AV-01", "CNIL-AV-01 | freshclam checks per day"),
-    Drift("scan timer enabled but stopped", "systemctl stop cnil-clamav-scan.timer", "CNIL-AV-01", TIMER),
+    Drift("freshclam disabled", "systemctl disable --now clamav-freshclam", "CNIL-AV-01", UPDATER, check="updater"),
+    Drift("scan timer disabled", "systemctl disable --now cnil-clamav-scan.timer", "CNIL-AV-01", TIMER,
+          check="scheduled_scan"),
+    Drift("Checks changed", f"sed -i 's/^Checks 24$/Checks 2/' {CONF}", "CNIL-AV-01", "CNIL-AV-01 | freshclam checks per day",
+          check="updater"),
+    Drift("scan timer enabled but stopped", "systemctl stop cnil-clamav-scan.timer", "CNIL-AV-01", TIMER,
+          check="scheduled_scan"),
     Drift("scan paths edited", f"sed -i 's|-- \"/home\"$|-- \"/tmp\"|' {SCAN} && systemctl daemon-reload", "CNIL-AV-01",
           "CNIL-AV-01 | scheduled scan units", status="DRIFT"),
 ]

@@ -99,7 +99,8 @@ def test_the_stale_snapshot_is_reported_with_its_age(observed):
 
 
 def test_the_weakened_retention_is_reported_with_its_value(observed):
-    # Its own round (one drift per control per audit): the audit that saw the weakened retention.
+    # The audit round that saw the weakened retention (the other backup drifts may share it: each has its own
+    # task and check).
     _, control, _, _, _ = observed["retention weakened to 3 monthly"]
     retention = next(c for c in control["checks"] if c["id"] == "retention")
     assert retention["evidence"]["keep_monthly"] == 3

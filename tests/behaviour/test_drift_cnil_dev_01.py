@@ -10,11 +10,11 @@ LOCKS = "/etc/dconf/db/local.d/locks/00-cnil-dev"
 GNOME = "CNIL-DEV-01 | GNOME media automount and autorun off"
 
 DRIFTS = [
-    Drift("blacklist file removed", f"rm {MODPROBE}", "CNIL-DEV-01", "CNIL-DEV-01 | usb-storage blocked"),
-    # "dconf": see the CNIL-LOCK-01 drifts (a database compiled by hand would mask an interrupted run).
+    Drift("blacklist file removed", f"rm {MODPROBE}", "CNIL-DEV-01", "CNIL-DEV-01 | usb-storage blocked",
+          check="removable_storage"),
     Drift("automount re-enabled", f"sed -i 's/^automount=false/automount=true/' {KEYFILE} && dconf update", "CNIL-DEV-01",
-          GNOME, shares=["dconf"]),
-    Drift("lock removed", f"rm {LOCKS} && dconf update", "CNIL-DEV-01", GNOME, shares=["dconf"]),
+          GNOME, check="automount"),
+    Drift("lock removed", f"rm {LOCKS} && dconf update", "CNIL-DEV-01", GNOME, check="automount"),
     Drift("blacklist line commented out, install line kept", f"sed -i 's/^blacklist/# blacklist/' {MODPROBE}", "CNIL-DEV-01",
           "CNIL-DEV-01 | usb-storage blocked", status="DRIFT"),
 ]

@@ -13,19 +13,20 @@ DEFAULTS = "CNIL-FW-01 | default policy"
 ENABLED = "CNIL-FW-01 | firewall enabled"
 SERVICE = "CNIL-FW-01 | ufw.service enabled"
 
-# One drift per control and host in a round: 8 drifts on 2 PCs are 4 audit rounds (shared with the other areas).
-# The module's unit tests cover more states with stand-ins (a rule from one address, a rule loaded by hand into ufw's chain, a changed comment).
+# alone: the change upsets the whole firewall, so no other firewall drift shares its PC and round; the others
+# (each its own task and check) do: 8 drifts on 2 PCs are 3 audit rounds, shared with the other areas. The
+# module's unit tests cover more states with stand-ins (a rule from one address, a rule loaded by hand into ufw's chain, a changed comment).
 DRIFTS = [
-    Drift("ufw disabled", "ufw disable", "CNIL-FW-01", ENABLED, check="firewall_active"),
+    Drift("ufw disabled", "ufw disable", "CNIL-FW-01", ENABLED, check="firewall_active", alone=True),
     Drift("default incoming changed to allow", "ufw default allow incoming", "CNIL-FW-01", DEFAULTS, check="default_deny_inbound"),
     Drift("undeclared rule open to everyone", "ufw allow 9999/tcp", "CNIL-FW-01", ALLOW, check="declared_rules_only"),
     Drift("management rule deleted", "ufw delete allow proto tcp from 172.16.0.0/12 to any port 22", "CNIL-FW-01", MGMT, check="management_access"),
     # Live only: ufw's files and `ufw status verbose` still say all is well.
     Drift("live INPUT policy ACCEPT behind ufw's back", "iptables -P INPUT ACCEPT", "CNIL-FW-01", ENABLED,
-          check="default_deny_inbound"),
+          check="default_deny_inbound", alone=True),
     Drift("live rule outside ufw", "iptables -I INPUT -p tcp --dport 7777 -j ACCEPT", "CNIL-FW-01", ALLOW, check="declared_rules_only"),
     Drift("ufw's chains unhooked from INPUT", "iptables -D INPUT -j ufw-before-input", "CNIL-FW-01", ENABLED,
-          check="firewall_active"),
+          check="firewall_active", alone=True),
     Drift("ufw.service disabled: no rules after a reboot", "systemctl disable ufw", "CNIL-FW-01", SERVICE, check="firewall_active"),
 ]
 

@@ -10,17 +10,20 @@ TMOUT_FILE = "/etc/profile.d/cnil-tmout.sh"
 GNOME = "CNIL-LOCK-01 | GNOME idle lock"
 SHELL = "CNIL-LOCK-01 | shell idle timeout"
 
-# "dconf": a drift that compiles the database (dconf update) would heal the interrupted-run drift on its host.
+GUI, TMOUT = "gui_idle_lock", "shell_tmout"  # the checks
+
 DRIFTS = [
     Drift("idle delay raised", f"sed -i 's/uint32 900/uint32 3600/' {KEYFILE} && dconf update", "CNIL-LOCK-01", GNOME,
-          shares=["dconf"]),
+          check=GUI),
     Drift("screen lock disabled", f"sed -i 's/lock-enabled=true/lock-enabled=false/' {KEYFILE} && dconf update",
-          "CNIL-LOCK-01", GNOME, shares=["dconf"]),
-    Drift("key lock removed", f"rm {LOCKS} && dconf update", "CNIL-LOCK-01", GNOME, shares=["dconf"]),
+          "CNIL-LOCK-01", GNOME, check=GUI),
+    Drift("key lock removed", f"rm {LOCKS} && dconf update", "CNIL-LOCK-01", GNOME, check=GUI),
+    # The database is shared: the media (DEV) and card-removal (AUTH-01) policies in it are stale too, and a drift
+    # of theirs would compile it again.
     Drift("interrupted run: database older than its keyfile", f"sleep 1; touch {KEYFILE}", "CNIL-LOCK-01", GNOME,
-          shares=["dconf"]),
-    Drift("right value, not read-only", f"sed -i 's/readonly TMOUT/: readonly TMOUT/' {TMOUT_FILE}", "CNIL-LOCK-01", SHELL),
-    Drift("TMOUT raised", f"sed -i 's/900/7200/g' {TMOUT_FILE}", "CNIL-LOCK-01", SHELL),
+          check=GUI, upsets=["CNIL-DEV-01", "CNIL-AUTH-01"]),
+    Drift("right value, not read-only", f"sed -i 's/readonly TMOUT/: readonly TMOUT/' {TMOUT_FILE}", "CNIL-LOCK-01", SHELL, check=TMOUT),
+    Drift("TMOUT raised", f"sed -i 's/900/7200/g' {TMOUT_FILE}", "CNIL-LOCK-01", SHELL, check=TMOUT),
 ]
 
 

@@ -14,10 +14,23 @@ def placements(rounds):
     return {d.name: (i, host) for i, placed in enumerate(rounds) for host, items in placed.items() for d in items}
 
 
-def test_drifts_of_one_control_spread_over_hosts_then_rounds_in_their_order():
-    drifts = [Drift("fw%d" % i, "true", "CNIL-FW-01", "t") for i in range(5)]
+def test_drifts_of_one_control_that_the_audit_cannot_tell_apart_spread_over_hosts_then_rounds_in_order():
+    # One task, one check: never together.
+    drifts = [Drift("fw%d" % i, "true", "CNIL-FW-01", "t", check="c") for i in range(5)]
     assert placements(drift_rounds(drifts, HOSTS)) == {
         "fw0": (0, "pc1"), "fw1": (0, "pc2"), "fw2": (1, "pc1"), "fw3": (1, "pc2"), "fw4": (2, "pc1")}
+
+
+def test_drifts_of_one_control_share_a_host_only_when_each_has_its_own_task_and_check():
+    own = [Drift("a", "true", "CNIL-BKP-01", "timer task", check="timer"),
+           Drift("b", "true", "CNIL-BKP-01", "config task", check="retention")]
+    assert drift_rounds(own, ["pc1"]) == [{"pc1": own}]
+    for other in (Drift("same check", "true", "CNIL-BKP-01", "other task", check="timer"),
+                  Drift("same task", "true", "CNIL-BKP-01", "timer task", check="other"),
+                  Drift("no check", "true", "CNIL-BKP-01", "other task"),
+                  Drift("other status", "true", "CNIL-BKP-01", "other task", check="other", status="DRIFT"),
+                  Drift("whole control", "true", "CNIL-BKP-01", "other task", check="other", alone=True)):
+        assert len(drift_rounds([own[0], other], ["pc1"])) == 2, other.name
 
 
 def test_drifts_of_different_controls_share_a_host_and_a_round():
@@ -46,3 +59,12 @@ def test_a_drift_limited_to_some_hosts_stays_there():
 def test_the_area_is_the_role_that_heals_the_control():
     assert Drift("x", "true", "CNIL-PWD-02", "t").area == "cnil_pwd"
     assert Drift("x", "true", "CNIL-AUTH-01", "t").area == "cnil_auth"
+
+
+def test_a_drift_that_upsets_other_controls_never_shares_a_host_with_their_drifts():
+    stale = Drift("stale database", "true", "CNIL-LOCK-01", "gnome", check="gui", upsets=["CNIL-DEV-01"])
+    media = Drift("automount on", "true", "CNIL-DEV-01", "media", check="automount")
+    shell = Drift("tmout raised", "true", "CNIL-LOCK-01", "shell", check="tmout")
+    assert placements(drift_rounds([stale, media, shell], HOSTS)) == {
+        "stale database": (0, "pc1"), "automount on": (0, "pc2"), "tmout raised": (0, "pc1")}
+    assert len(drift_rounds([stale, media], ["pc1"])) == 2
