@@ -204,12 +204,15 @@ STATE_COMMAND = (
     "echo '--- units'; systemctl list-unit-files --no-legend --no-pager | sort; "
     "systemctl list-units --all --no-legend --no-pager --plain | awk '{print $1, $3, $4}' "
     "| grep -v -e '^session-' -e '^run-' -e '^user' | sort; "
-    "echo '--- packages'; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' | sort"
+    "echo '--- packages'; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' | sort; "
+    # An audit never refreshes the package lists (update_cache would), nor rebuilds APT's caches.
+    "echo '--- apt'; stat -c '%n %Y %s' /var/lib/apt/lists/* /var/cache/apt/*.bin 2>/dev/null | sort"
 )
 
 
 def host_state(container):
-    """A fingerprint of what an audit must never change: every file of /etc, unit states, the package list."""
+    """A fingerprint of what an audit must never change: every file of /etc, unit states, the package list, the
+    package lists and APT's caches."""
     proc = subprocess.run(["docker", "exec", container, "sh", "-c", STATE_COMMAND], capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr

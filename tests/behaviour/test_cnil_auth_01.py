@@ -77,11 +77,6 @@ def test_cryptolib_is_installed_from_the_package_file_provided(cryptolib, host, 
     assert host.file(f"{LIBDIR}/libcps3_pkcs11_lux.so").exists
 
 
-@pytest.fixture(scope="module")
-def plain_audit(cnil):
-    return cnil.audit()
-
-
-def test_without_the_package_file_cryptolib_is_not_applicable_and_says_why(plain_audit, name):
-    check = plain_audit.check(name, "CNIL-AUTH-01", "cryptolib")
+def test_without_the_package_file_cryptolib_is_not_applicable_and_says_why(compliant_audit, name):
+    check = compliant_audit.result.check(name, "CNIL-AUTH-01", "cryptolib")
     assert check["status"] == "NOT_APPLICABLE" and "Cryptolib CPS not provided" in check["reason"]

@@ -3,6 +3,8 @@ signed official database makes the signatures up to date. ClamAV's signature ser
 databases are built by the tests themselves, and the PC without a database is a state the role must live with."""
 import pytest
 
+from cnil_testlib import connections
+
 WORK = "/var/tmp/cnil-av-test"
 DBDIR = "/var/lib/clamav"
 # The EICAR test string, assembled here so that no file of this repository is itself a "virus".
@@ -72,18 +74,26 @@ def test_scan_is_scheduled_weekly_over_the_declared_paths(host):
     assert got.rc == 0, got.stderr
 
 
-def test_a_custom_or_forged_database_never_counts_as_fresh(host, name, cnil):
-    """A custom .hdb and a daily.cvd dated now but not signed by ClamAV sit in the real database directory:
-    the audit still finds no signed official database (the waiver then applies, the reason stays)."""
+@pytest.fixture(scope="module")
+def forged_audit(cnil):
+    """A custom .hdb and a daily.cvd dated now but not signed by ClamAV sit in the real database directory of
+    every PC: one audit of them all."""
     forged = "ClamAV-VDB:$(date -u '+%d %b %Y %H-%M %z'):27800:1:90:00000000000000000000000000000000:FORGED:cnil-test:$(date +%s)"
-    host.run_expect([0], f"printf '%-512s' \"{forged}\" > {DBDIR}/daily.cvd && echo body >> {DBDIR}/daily.cvd")
-    host.run_expect([0], f"echo '44d88612fea8a8f36de82e1278abb02f:68:eicar.com' > {DBDIR}/cnil-test.hdb")
+    pcs = connections(cnil.inventory).values()
     try:
-        assert "Verification" in host.run(f"sigtool --info {DBDIR}/daily.cvd").stderr
-        result = cnil.audit(limit=name)
-        check = result.check(name, "CNIL-AV-01", "signature_age")
+        for pc in pcs:
+            pc.run_expect([0], f"printf '%-512s' \"{forged}\" > {DBDIR}/daily.cvd && echo body >> {DBDIR}/daily.cvd")
+            pc.run_expect([0], f"echo '44d88612fea8a8f36de82e1278abb02f:68:eicar.com' > {DBDIR}/cnil-test.hdb")
+            assert "Verification" in pc.run(f"sigtool --info {DBDIR}/daily.cvd").stderr
+        return cnil.audit()
     finally:
-        host.run(f"rm -f {DBDIR}/daily.cvd {DBDIR}/cnil-test.hdb")
+        for pc in pcs:
+            pc.run(f"rm -f {DBDIR}/daily.cvd {DBDIR}/cnil-test.hdb")
+
+
+def test_a_custom_or_forged_database_never_counts_as_fresh(forged_audit, name):
+    """The audit still finds no signed official database (the waiver then applies, the reason stays)."""
+    check = forged_audit.check(name, "CNIL-AV-01", "signature_age")
     assert check["status"] == "WAIVED", check
     assert check["evidence"]["database"] is None and check["evidence"]["age_days"] is None
     assert sorted(check["evidence"]["not_counted"]) == ["cnil-test.hdb (custom)", "daily.cvd (unverified)"]

@@ -53,21 +53,28 @@ def test_the_lock_policy_of_cnil_lock_and_this_one_live_side_by_side(host, deskt
 
 
 @pytest.fixture(scope="module")
-def usbguard_config(host, cnil):
-    """The rules and daemon settings the role writes in usbguard mode, read from a check-mode audit's diff
-    (the daemon cannot run here: no USB bus), with the USBGuard tools installed to check them."""
-    name = host.backend.host
-    host.run_expect([0], "command -v usbguard-rule-parser || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-                         "--no-install-recommends usbguard; systemctl disable --now usbguard || true")
+def usbguard_audit(cnil):
+    """What the role writes in usbguard mode, read from one check-mode audit of every PC (the daemon cannot run
+    here: no USB bus), with the USBGuard tools installed to check it."""
+    pcs = cnil_testlib.connections(cnil.inventory).values()
+    for pc in pcs:
+        pc.run_expect([0], "command -v usbguard-rule-parser || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+                           "--no-install-recommends usbguard; systemctl disable --now usbguard || true")
     devices = [{"name": "Disque de sauvegarde", "id": "0bda:9210", "serial": "012345678999"},
                {"name": "Lecteur CPS", "id": "04e6:5116"}]
-    result = cnil.audit(limit=name, extra=["-e", json.dumps({"cnil_dev_usb_mode": "usbguard", "cnil_dev_allowed_devices": devices})])
-    control = result.control(name, "CNIL-DEV-01")
+    yield cnil.audit(extra=["-e", json.dumps({"cnil_dev_usb_mode": "usbguard", "cnil_dev_allowed_devices": devices})])
+    for pc in pcs:
+        pc.run("rm -rf /var/tmp/cnil-dev-usbguard")
+
+
+@pytest.fixture
+def usbguard_config(usbguard_audit, name):
+    """The control on the PC under test and the rules its diff proposes."""
+    control = usbguard_audit.control(name, "CNIL-DEV-01")
     diffs = {c["task"]: c.get("diff") or "" for c in control["changes"]}
     rules_diff = next(d for t, d in diffs.items() if t.startswith("CNIL-DEV-01 | USBGuard rules"))
     rules = "\n".join(line[1:] for line in rules_diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
-    yield control, rules
-    host.run("rm -rf /var/tmp/cnil-dev-usbguard")
+    return control, rules
 
 
 def test_usbguard_rules_allow_declared_devices_and_classes_and_block_the_rest(host, usbguard_config):

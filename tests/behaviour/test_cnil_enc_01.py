@@ -6,9 +6,8 @@ import pytest
 IMG = "/var/tmp/cnil-enc-test"
 
 
-def test_container_volumes_are_reported_as_they_are_and_waived(cnil, name):
-    result = cnil.audit(limit=name)
-    control = result.control(name, "CNIL-ENC-01")
+def test_container_volumes_are_reported_as_they_are_and_waived(compliant_audit, name):
+    control = compliant_audit.result.control(name, "CNIL-ENC-01")
     checks = {c["id"]: c for c in control["checks"]}
     assert control["status"] == "WAIVED" and control["changes"] == [], control
     assert checks["system_volume"]["status"] == "WAIVED"
@@ -20,9 +19,13 @@ def test_container_volumes_are_reported_as_they_are_and_waived(cnil, name):
     assert checks["swap"]["status"] == "PASS" and checks["swap"]["evidence"]["swap_areas"] == []
 
 
-def test_declared_data_paths_are_examined(cnil, name):
-    result = cnil.audit(limit=name, extra=["-e", '{"cnil_enc_data_paths": ["/srv/patients", "/var/lib/cabinet"]}'])
-    check = result.check(name, "CNIL-ENC-01", "data_volumes")
+@pytest.fixture(scope="module")
+def data_paths_audit(cnil):
+    return cnil.audit(extra=["-e", '{"cnil_enc_data_paths": ["/srv/patients", "/var/lib/cabinet"]}'])
+
+
+def test_declared_data_paths_are_examined(data_paths_audit, name):
+    check = data_paths_audit.check(name, "CNIL-ENC-01", "data_volumes")
     assert check["evidence"]["not_encrypted"] == ["/home", "/srv/patients", "/var/lib/cabinet"]
     assert "/srv/patients: on overlay, not on a block device" in check["reason"]
     assert sorted(check["evidence"]["volumes"]) == ["/home", "/srv/patients", "/var/lib/cabinet"]

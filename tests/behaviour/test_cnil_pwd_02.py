@@ -6,6 +6,7 @@ import re
 import pytest
 
 from cnil_pwd_lib import drop_user, pamtester
+from cnil_testlib import connections
 
 # Accounts made the way an old PC has them: passwords from 2001, no maximum age. The hash matches no password
 # (nobody logs in with it) but it is not locked, so each of them is a human account for the role.
@@ -33,23 +34,33 @@ def mgmt_of(host):
 
 
 @pytest.fixture(scope="module")
-def applied(host, cnil):
-    name = host.backend.host
-    mgmt = mgmt_of(host)
-    for user in ACCOUNTS:
-        drop_user(host, user)
-        shell = "/usr/sbin/nologin" if user == SERVICE else "/bin/bash"
-        host.run_expect([0], f"useradd -m -s {shell} -p '{HASH}' {user}")
-    host.run_expect([0], f"gpasswd -a {ADMIN} sudo")
-    for user in (STANDARD, ADMIN, SERVICE):
-        host.run_expect([0], f"chage -d 2001-01-01 -M -1 {user}")
-    host.run_expect([0], f"chage -I 30 {ADMIN}")
-    host.run_expect([0], f"chage -M -1 {RECENT}")
-    before = {user: ageing(host, user) for user in ACCOUNTS + (mgmt,)}
-    cnil.apply(limit=name, tags="cnil_pwd")
-    yield before
-    for user in ACCOUNTS:
-        drop_user(host, user)
+def applied_on_every_pc(cnil):
+    """The accounts of an old PC on every PC, one apply, one audit. Returns {PC: (ageing before, audit)}."""
+    pcs = connections(cnil.inventory)
+    before = {}
+    for name, pc in pcs.items():
+        for user in ACCOUNTS:
+            drop_user(pc, user)
+            shell = "/usr/sbin/nologin" if user == SERVICE else "/bin/bash"
+            pc.run_expect([0], f"useradd -m -s {shell} -p '{HASH}' {user}")
+        pc.run_expect([0], f"gpasswd -a {ADMIN} sudo")
+        for user in (STANDARD, ADMIN, SERVICE):
+            pc.run_expect([0], f"chage -d 2001-01-01 -M -1 {user}")
+        pc.run_expect([0], f"chage -I 30 {ADMIN}")
+        pc.run_expect([0], f"chage -M -1 {RECENT}")
+        before[name] = {user: ageing(pc, user) for user in ACCOUNTS + (mgmt_of(pc),)}
+    cnil.apply(tags="cnil_pwd")
+    audit = cnil.audit(tags="cnil_pwd")
+    yield {name: (before[name], audit) for name in pcs}
+    for pc in pcs.values():
+        for user in ACCOUNTS:
+            drop_user(pc, user)
+
+
+@pytest.fixture
+def applied(applied_on_every_pc, name):
+    """The accounts' ageing before the apply, on the PC under test."""
+    return applied_on_every_pc[name][0]
 
 
 def test_covered_accounts_get_a_maximum_age_and_old_passwords_must_change(host, applied):
@@ -78,11 +89,10 @@ def test_the_management_account_and_service_accounts_are_untouched(host, applied
     assert ageing(host, SERVICE) == applied[SERVICE]
 
 
-def test_new_accounts_and_the_report_follow_the_profile(host, applied, cnil):
-    name = host.backend.host
+def test_new_accounts_and_the_report_follow_the_profile(host, applied_on_every_pc, name):
     defs = host.file("/etc/login.defs").content_string
     pass_max = re.search(r"^PASS_MAX_DAYS\s+(\d+)", defs, re.M).group(1)
-    audit = cnil.audit(limit=name, tags="cnil_pwd")
+    audit = applied_on_every_pc[name][1]
     control = audit.control(name, "CNIL-PWD-02")
     assert control["status"] == "PASS" and control["changes"] == [], control
     checks = {c["id"]: c for c in control["checks"]}

@@ -3,6 +3,8 @@ pending security update, a missing security source and a supported release from 
 refreshing anything."""
 import pytest
 
+from cnil_testlib import connections
+
 testinfra_hosts = ["ansible://cnil_linux"]
 
 # A package with a version in the release and a newer one in the security archive: the test installs the
@@ -38,11 +40,6 @@ def security_index(host):
     return host.run_expect([0], f"ls {LISTS}/*security*_Packages").stdout.split()[0]
 
 
-def apt_state(host):
-    """What an audit must not change: the lists on disk and APT's binary caches."""
-    return host.run(f"stat -c '%n %Y %s' {LISTS}/* /var/cache/apt/*.bin 2>/dev/null | sort").stdout
-
-
 def test_unattended_upgrade_dry_run_succeeds(host):
     got = host.run("unattended-upgrade --dry-run --debug")
     assert got.rc == 0, got.stdout[-2000:] + got.stderr[-2000:]
@@ -63,12 +60,10 @@ def test_timers_are_enabled_and_scheduled(host, timer):
     assert host.run(f"systemctl show -p NextElapseUSecRealtime --value {timer}").stdout.strip() not in ("", "0")
 
 
-def test_the_audit_reads_the_container_and_changes_nothing(host, cnil, name):
-    before = apt_state(host)
-    result = cnil.audit(limit=name)
-    assert result.rc == 0, result.output[-3000:]
-    assert apt_state(host) == before, "the audit touched the package lists or APT's caches"
-    checks = {c["id"]: c for c in result.control(name, "CNIL-UPD-01")["checks"]}
+def test_the_audit_reads_the_container_and_changes_nothing(compliant_audit, host, name):
+    # The fingerprints around the shared audit include the package lists and APT's caches (host_state).
+    assert compliant_audit.after[name] == compliant_audit.before[name], "the audit changed the PC"
+    checks = {c["id"]: c for c in compliant_audit.result.control(name, "CNIL-UPD-01")["checks"]}
     assert {k: v["status"] for k, v in checks.items()} == {
         "automatic_updates": "PASS", "timers": "PASS", "security_source": "PASS",
         "pending_security_updates": "PASS", "last_run": "PASS", "os_supported": "PASS"}
@@ -79,46 +74,70 @@ def test_the_audit_reads_the_container_and_changes_nothing(host, cnil, name):
     assert release["supported"] is True and release["source"].startswith("https://")
 
 
-@pytest.fixture
-def pending_update(host):
-    """A real pending security update, seen as available for 10 days (the index's date, as apt sets it)."""
-    found = host.run_expect([0], "python3 -c '%s'" % FIND_OLDER.replace("'", "'\"'\"'")).stdout.split()
-    if len(found) != 2:
+@pytest.fixture(scope="module")
+def pending_update(cnil):
+    """On every PC, a real pending security update seen as available for 10 days (the index's date, as apt sets
+    it): one audit; then what the timer runs every day (unattended-upgrade) and a second audit.
+    Returns (the package by PC, audit before, unattended-upgrade's result by PC, audit after)."""
+    pcs = connections(cnil.inventory)
+    packages, restore, upgrades = {}, {}, {}
+    try:
+        for name, pc in pcs.items():
+            found = pc.run_expect([0], "python3 -c '%s'" % FIND_OLDER.replace("'", "'\"'\"'")).stdout.split()
+            if len(found) != 2:
+                continue  # that PC's test is skipped
+            package, older = found
+            index = security_index(pc)
+            restore[name] = (index, pc.run_expect([0], f"stat -c %Y {index}").stdout.strip(), package)
+            pc.run_expect([0], f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades {package}={older}")
+            pc.run_expect([0], f"touch -d '10 days ago' {index}")
+            packages[name] = package
+        late = cnil.audit()
+        for name in packages:
+            upgrades[name] = pcs[name].run("unattended-upgrade")
+        done = cnil.audit()
+    finally:
+        for name, (index, mtime, package) in restore.items():
+            pcs[name].run(f"touch -d @{mtime} {index}")
+            pcs[name].run(f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade {package}")
+    return packages, late, upgrades, done
+
+
+def test_a_security_update_pending_for_10_days_fails_then_unattended_upgrades_installs_it(host, name, pending_update):
+    packages, late, upgrades, done = pending_update
+    if name not in packages:
         pytest.skip("no package with an older version outside the security archive on this release today")
-    name, older = found
-    index = security_index(host)
-    mtime = host.run_expect([0], f"stat -c %Y {index}").stdout.strip()
-    host.run_expect([0], f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades {name}={older}")
-    host.run_expect([0], f"touch -d '10 days ago' {index}")
-    yield name
-    host.run(f"touch -d @{mtime} {index}")
-    host.run(f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade {name}")
-
-
-def test_a_security_update_pending_for_10_days_fails_then_unattended_upgrades_installs_it(host, cnil, name, pending_update):
-    late = cnil.audit(limit=name)
+    package = packages[name]
     assert late.rc == 2
     check = late.check(name, "CNIL-UPD-01", "pending_security_updates")
-    assert check["status"] == "FAIL" and pending_update in check["reason"], check
-    entry = next(p for p in check["evidence"]["pending"] if p["name"] == pending_update)
+    assert check["status"] == "FAIL" and package in check["reason"], check
+    entry = next(p for p in check["evidence"]["pending"] if p["name"] == package)
     assert entry["age_days"] >= 10
-    # What the timer runs every day; then the update is installed and the run is the last successful one.
-    got = host.run("unattended-upgrade")
-    assert got.rc == 0, got.stdout + got.stderr
-    assert host.run(f"apt-get -s -q install --only-upgrade {pending_update}").stdout.count("Inst ") == 0
-    done = cnil.audit(limit=name)
+    # unattended-upgrade installed the update, and its run is the last successful one.
+    assert upgrades[name].rc == 0, upgrades[name].stdout + upgrades[name].stderr
+    assert host.run(f"apt-get -s -q install --only-upgrade {package}").stdout.count("Inst ") == 0
     assert done.check(name, "CNIL-UPD-01", "pending_security_updates")["status"] == "PASS"
     last = done.check(name, "CNIL-UPD-01", "last_run")
     assert last["status"] == "PASS" and last["evidence"]["time"] and last["evidence"]["age_days"] < 1
 
 
-def test_without_a_security_source_the_audit_says_so(host, cnil, name):
-    sources = "/etc/apt/sources.list.d/debian.sources"
-    host.run_expect([0], f"cp {sources} /root/debian.sources.bak && python3 -c \"import re,sys; p=sys.argv[1]; "
-                         f"t=open(p).read(); open(p,'w').write(re.sub(r'(Suites: \\S+-security)', r'\\1\\nEnabled: no', t))\" {sources}")
+SOURCES = "/etc/apt/sources.list.d/debian.sources"
+
+
+@pytest.fixture(scope="module")
+def without_security_source(cnil):
+    """Every PC's security suite switched off in its sources (Enabled: no): one audit."""
+    pcs = connections(cnil.inventory).values()
     try:
-        result = cnil.audit(limit=name)
-        check = result.check(name, "CNIL-UPD-01", "security_source")
-        assert result.rc == 2 and check["status"] == "FAIL" and check["evidence"]["security_sources"] == [], check
+        for pc in pcs:
+            pc.run_expect([0], f"cp {SOURCES} /root/debian.sources.bak && python3 -c \"import re,sys; p=sys.argv[1]; "
+                               f"t=open(p).read(); open(p,'w').write(re.sub(r'(Suites: \\S+-security)', r'\\1\\nEnabled: no', t))\" {SOURCES}")
+        return cnil.audit()
     finally:
-        host.run_expect([0], f"mv /root/debian.sources.bak {sources}")
+        for pc in pcs:
+            pc.run(f"test -f /root/debian.sources.bak && mv /root/debian.sources.bak {SOURCES}")
+
+
+def test_without_a_security_source_the_audit_says_so(without_security_source, name):
+    check = without_security_source.check(name, "CNIL-UPD-01", "security_source")
+    assert without_security_source.rc == 2 and check["status"] == "FAIL" and check["evidence"]["security_sources"] == [], check
