@@ -152,6 +152,11 @@ def todo(report, catalog, t, lang):
         if not host["reachable"]:
             items.append({"title": t["host"] + " " + name, "status": [_status("UNREACHABLE", t)], "where": None,
                           "hints": [t["todo_unreachable"].replace("{host}", name)], "remediation": None})
+        elif host.get("unsupported"):
+            system = (host.get("os") or {}).get("name") or "?"
+            items.append({"title": t["host"] + " " + name, "status": [_status("UNSUPPORTED", t)], "where": None,
+                          "hints": [t["todo_unsupported"].replace("{host}", name).replace("{system}", system)],
+                          "remediation": None})
     if report["run_errors"]:
         items.append({"title": t["run_errors"], "status": [_status("ERROR", t)], "where": None,
                       "hints": [t["todo_run_errors"]], "remediation": None})
@@ -159,7 +164,7 @@ def todo(report, catalog, t, lang):
     failing = {}  # control ID -> {status -> [where]}
     for name, host in report["hosts"].items():
         for control_id, control in host["controls"].items():
-            if control["status"] not in COMPLIANT and control["status"] != "UNREACHABLE":
+            if control["status"] not in COMPLIANT and control["status"] not in ("UNREACHABLE", "UNSUPPORTED"):
                 failing.setdefault(control_id, {}).setdefault(control["status"], []).append(name)
     for control_id, record in report["organisational"].items():
         if record["status"] not in COMPLIANT:

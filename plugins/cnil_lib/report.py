@@ -7,6 +7,8 @@ that the tests can replay recorded results. No Ansible imports here.
 Control status on a host (first rule that matches):
   UNREACHABLE     the host became unreachable during a task of this control, or before the control
                   could run (every control in the run's technical scope is then listed)
+  UNSUPPORTED     the host's system is not one the roles support (data/platforms.yml): no role ran there,
+                  every control in the run's technical scope is listed with this status
   ERROR           a task of the control failed (not ignore_errors), or a check is ERROR
   FAIL            a check is FAIL
   DRIFT           a task of the control reported changed in check mode (would change the host)
@@ -32,10 +34,10 @@ import json
 
 from cnil_lib.catalog import CONTROL_ID_RE, as_date, attestation_key, control_id_from_name
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: status UNSUPPORTED, host field unsupported
 COMPLIANT = frozenset(("PASS", "WAIVED", "ATTESTED", "NOT_APPLICABLE"))
 # Report order, worst first; also the order of the summary counts.
-STATUSES = ("UNREACHABLE", "ERROR", "FAIL", "ATTESTATION_MISSING", "ATTESTATION_EXPIRED", "DRIFT",
+STATUSES = ("UNREACHABLE", "UNSUPPORTED", "ERROR", "FAIL", "ATTESTATION_MISSING", "ATTESTATION_EXPIRED", "DRIFT",
             "WAIVED", "ATTESTED", "PASS", "NOT_APPLICABLE")
 ATTESTATION_FIELDS = ("statement", "evidence", "attested_by", "attested_on")
 MAX_MSG = 2000
@@ -226,7 +228,7 @@ class RunCollector:
     def host(self, name):
         if name not in self.hosts:
             self.hosts[name] = {"cabinet": None, "lang": None, "attestations": None, "vars_known": False,
-                                "os": None, "reachable": True, "controls": {}}
+                                "os": None, "reachable": True, "unsupported": None, "controls": {}}
         return self.hosts[name]
 
     def set_host_vars(self, name, cabinet=None, attestations=None, lang=None):
@@ -270,6 +272,8 @@ class RunCollector:
         facts = result.get("ansible_facts")
         if isinstance(facts, dict) and not _hidden(result):
             host["os"] = os_from_facts(facts) or host["os"]
+        if isinstance(result.get("cnil_unsupported"), str):  # the support play (plugins/action/cnil_platform.py)
+            host["unsupported"] = result["cnil_unsupported"]
         if not control_id:
             return
         if not host["cabinet"] and result.get("cnil_cabinet"):
@@ -311,18 +315,22 @@ class RunCollector:
                 "changes": control["changes"],
                 "errors": control["errors"],
             }
-        if not host["reachable"]:
+        missing = "UNREACHABLE" if not host["reachable"] else "UNSUPPORTED" if host["unsupported"] else None
+        if missing:
             for control_id in scope:
-                controls.setdefault(control_id, {"status": "UNREACHABLE", "checks": [], "evidence": {},
+                controls.setdefault(control_id, {"status": missing, "checks": [], "evidence": {},
                                                  "changes": [], "errors": []})
             controls = dict(sorted(controls.items(), key=lambda item: self.catalog.order(item[0])))
-        if not host["reachable"]:
-            status = "UNREACHABLE"
+        if missing:
+            status = missing
         elif has_run_errors:
             status = "ERROR"
         else:
             status = worst([c["status"] for c in controls.values()]) or "NOT_APPLICABLE"
-        return {"os": host["os"], "reachable": host["reachable"], "status": status, "controls": controls}
+        report = {"os": host["os"], "reachable": host["reachable"], "status": status, "controls": controls}
+        if host["unsupported"]:
+            report["unsupported"] = host["unsupported"]
+        return report
 
     def _organisational(self, host_names, today):
         """Per cabinet: each host's attestations are judged; the worst one is reported (a missing

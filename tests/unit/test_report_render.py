@@ -131,6 +131,22 @@ def test_que_faire_lists_remediation_for_each_non_compliant_item():
     assert "Aucune attestation dans l'inventaire (cnil_attestations.bkpsite)." in todo
 
 
+def test_an_unsupported_pc_is_shown_in_french_with_what_to_do():
+    run = RunCollector(CATALOG, check_mode=True)
+    run.set_host_vars("pc-ancien", "cabinet-demo", {}, None)
+    run.record("pc-ancien", "Gathering Facts", "ok", copy.deepcopy(RESULTS["gather_facts_debian"]))
+    reason = "unsupported release: Debian 12.11 (supported: Debian 13); nothing was checked or changed on this host"
+    run.record("pc-ancien", "Support | this system is one the roles have code paths for", "ok",
+               {"changed": False, "supported": False, "cnil_unsupported": reason})
+    [report] = build(run)
+    VALIDATOR.validate(report)
+    text = visible_text(render_html(report, CATALOG))
+    assert "Système non pris en charge" in text
+    todo = text[text.index("Que faire\u00a0?"):]
+    assert "Le système du poste pc-ancien (Debian 12.11) n'est pas pris en charge par l'outil : rien n'y a été " \
+           "vérifié ni modifié." in todo
+
+
 def test_compliant_cabinet_says_conforme_and_nothing_to_do():
     run = RunCollector(CATALOG, check_mode=True)
     everything = {cid.split("-")[2].lower(): ATTESTED for cid in CATALOG.ids("organisational")}
@@ -191,7 +207,7 @@ def test_write_run_layout_summary_and_index(tmp_path):
     assert summary["reports"][1]["html"] == str(report_dir / "cabinet-demo" / "20260601T083000Z" / "report.html")
     assert summary["compliant"] is False and summary["check_mode"] is True
     assert summary["run_errors"] == [{"host": "pc-cabinet", "task": "Preflight | inputs", "msg": "cnil_lock_idle_seconds is above 1800"}]
-    assert set(summary["reports"][1]["summary"]) == {"PASS", "FAIL", "DRIFT", "WAIVED", "NOT_APPLICABLE", "ERROR", "UNREACHABLE",
+    assert set(summary["reports"][1]["summary"]) == {"PASS", "FAIL", "DRIFT", "WAIVED", "NOT_APPLICABLE", "ERROR", "UNREACHABLE", "UNSUPPORTED",
                                                      "ATTESTED", "ATTESTATION_MISSING", "ATTESTATION_EXPIRED",
                                                      "hosts", "hosts_unreachable", "waivers", "compliant"}
     # pc-eteint: the four technical controls seen in this run (PWD-01, LOCK-01, FW-01, AV-01).

@@ -229,6 +229,21 @@ def test_unreachable_host_lists_the_run_scope_as_unreachable():
     assert report["summary"]["compliant"] is False
 
 
+def test_unsupported_host_lists_the_run_scope_as_unsupported_with_the_reason():
+    run = collector()
+    run.set_host_vars("pc2", "cabinet-demo", {}, None)
+    run.record("pc1", "CNIL-LOCK-01 | evidence", "ok", evidence_result("CNIL-LOCK-01", ("gui_idle_lock", "PASS")))
+    reason = "unsupported release: Debian 11.9 (supported: Debian 12, 13); nothing was checked or changed on this host"
+    run.record("pc2", "Support | this system is one the roles have code paths for", "ok",
+               {"changed": False, "supported": False, "cnil_unsupported": reason, "msg": reason})
+    report = report_of(run)
+    pc2 = report["hosts"]["pc2"]
+    assert pc2["reachable"] is True and pc2["status"] == "UNSUPPORTED" and pc2["unsupported"] == reason
+    assert {cid: c["status"] for cid, c in pc2["controls"].items()} == {"CNIL-LOCK-01": "UNSUPPORTED"}
+    assert "unsupported" not in report["hosts"]["pc1"]
+    assert report["summary"]["UNSUPPORTED"] == 1 and report["summary"]["compliant"] is False
+
+
 def test_unreachable_in_the_middle_keeps_what_was_measured():
     run = collector()
     run.record("pc1", "CNIL-LOCK-01 | evidence", "ok", evidence_result("CNIL-LOCK-01", ("gui_idle_lock", "PASS")))
