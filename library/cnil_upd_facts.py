@@ -84,6 +84,7 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.cnil_apt import parse_deb822, parse_list, read, read_sources  # noqa: F401 (used by the tests)
 
 LOG_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),\d+ (\w+) (.*)$")
 SUCCESS = ("No packages found that can be upgraded unattended", "All upgrades installed")
@@ -96,68 +97,7 @@ SECURITY_PATTERN = (r"(codename=\$\{distro_codename\}-security.*label=Debian-Sec
                     r"|:\$\{distro_codename\}-security)")
 
 
-# ---- APT sources ---------------------------------------------------------------------------
-
-def parse_list(text, path):
-    """One-line format: deb [options] uri suite [component...]."""
-    entries = []
-    for raw in (text or "").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line.startswith("deb ") and not line.startswith("deb\t"):
-            continue
-        words = line.split()[1:]
-        if words and words[0].startswith("["):
-            while words and not words[0].endswith("]"):
-                words.pop(0)
-            words = words[1:]
-        if len(words) >= 2:
-            entries.append({"file": path, "format": "list", "uri": words[0], "suite": words[1], "components": words[2:]})
-    return entries
-
-
-def parse_deb822(text, path):
-    """deb822 format: blank-line separated stanzas; Types, URIs, Suites, Components, Enabled."""
-    entries = []
-    for stanza in re.split(r"\n\s*\n", text or ""):
-        fields, key = {}, None
-        for raw in stanza.splitlines():
-            if raw.startswith("#"):
-                continue
-            if raw[:1] in (" ", "\t") and key:
-                fields[key] += " " + raw.strip()
-                continue
-            if ":" in raw:
-                key, _, value = raw.partition(":")
-                key = key.strip().lower()
-                fields[key] = value.strip()
-        if "deb" not in fields.get("types", "").split() or fields.get("enabled", "yes").lower() == "no":
-            continue
-        for uri in fields.get("uris", "").split():
-            for suite in fields.get("suites", "").split():
-                entries.append({"file": path, "format": "deb822", "uri": uri, "suite": suite,
-                                "components": fields.get("components", "").split()})
-    return entries
-
-
-def read(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def read_sources(root):
-    base = os.path.join(root, "etc", "apt")
-    entries = []
-    main = os.path.join(base, "sources.list")
-    entries += parse_list(read(main), "/etc/apt/sources.list")
-    for path in sorted(glob.glob(os.path.join(base, "sources.list.d", "*.list"))):
-        entries += parse_list(read(path), "/etc/apt/sources.list.d/" + os.path.basename(path))
-    for path in sorted(glob.glob(os.path.join(base, "sources.list.d", "*.sources"))):
-        entries += parse_deb822(read(path), "/etc/apt/sources.list.d/" + os.path.basename(path))
-    return entries
-
+# ---- APT sources: module_utils/cnil_apt.py (read_sources, parse_list, parse_deb822) -----------------------
 
 def is_security_suite(suite):
     return suite.endswith("-security") or suite.endswith("/updates")

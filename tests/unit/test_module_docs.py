@@ -19,11 +19,7 @@ import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# cnil_restic_facts and cnil_restic_repo import ansible.module_utils.cnil_restic: the same alias as test_cnil_bkp.
-sys.path.insert(0, os.path.join(ROOT, "module_utils"))
-import cnil_restic  # noqa: E402
-
-sys.modules.setdefault("ansible.module_utils.cnil_restic", cnil_restic)
+# The modules import ansible.module_utils.cnil_*: tests/conftest.py aliases the project's module_utils.
 
 DOC_KEYS = ("DOCUMENTATION", "EXAMPLES", "RETURN")
 LIBRARY = sorted(glob.glob(os.path.join(ROOT, "library", "*.py")))
