@@ -179,7 +179,7 @@ def write_inventory(path, names, group="cnil_linux", link_group_vars=True):
         handle.write("---\n# Written by scripts/bench.py: the bench's containers, reached through docker.\n")
         yaml.safe_dump({"all": {"children": {group: {"hosts": hosts}}}}, handle, sort_keys=False)
     if link_group_vars:
-        # The test cabinet's variables, shared with the molecule scenarios (as molecule/reliability does).
+        # The test cabinet's variables, shared with the molecule scenarios (as the molecule scenarios do).
         gv = os.path.join(path, "group_vars")
         os.makedirs(gv, exist_ok=True)
         link = os.path.join(gv, "all")

@@ -16,8 +16,8 @@ import pytest
 from cnil_testlib import Cnil, DriftSuite, Result, connections, host_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Folders named after a scenario hold tests that only make sense there (SSH inventory, real desktop).
-SCENARIO_FOLDERS = ("reliability", "desktop")
+# Folders named after a scenario hold tests that only make sense there (real desktop).
+SCENARIO_FOLDERS = ("desktop",)
 
 
 def pytest_collection_modifyitems(config, items):

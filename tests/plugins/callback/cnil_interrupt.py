@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 
 from ansible.plugins.callback import CallbackBase
 
@@ -14,8 +15,8 @@ type: aggregate
 short_description: Kill ansible-playbook after the task named in CNIL_INTERRUPT_AFTER (tests only)
 description:
   - When the environment variable CNIL_INTERRUPT_AFTER is set, the first task whose name starts with it ends
-    the whole run with SIGKILL as soon as that task has finished on one host. Used by the reliability
-    scenario to prove that a run stopped half-way converges on the next run.
+    the whole run with SIGKILL as soon as that task has finished on one host. Used by
+    tests/behaviour/test_interrupted_run.py to prove that a run stopped half-way converges on the next run.
 requirements:
   - enabled with ANSIBLE_CALLBACKS_ENABLED=cnil_interrupt and ANSIBLE_CALLBACK_PLUGINS pointing here
 """
@@ -33,9 +34,13 @@ class CallbackModule(CallbackBase):
 
     def _maybe_kill(self, result):
         task = getattr(result, "task", None) or getattr(result, "_task", None)
-        name = task.get_name() if task is not None else ""
+        # The task's own name: get_name() puts "<role> : " in front of a role's tasks.
+        name = str(task.name or "") if task is not None else ""
         if self._after and name.startswith(self._after):
             self._display.display("cnil_interrupt: killing the run after '%s'" % name)
+            # SIGKILL leaves no time to flush: what was displayed must be out first.
+            sys.stdout.flush()
+            sys.stderr.flush()
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
     def v2_runner_on_ok(self, result):
