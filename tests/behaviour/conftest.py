@@ -16,23 +16,18 @@ import pytest
 from cnil_testlib import Cnil, DriftSuite, Result, connections, host_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Folders named after a scenario hold tests that only make sense there (real desktop).
-SCENARIO_FOLDERS = ("desktop",)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect (not skip) the tests of another scenario's folder: molecule passes every test file explicitly.
-    CNIL_SWITCHED_OFF lists the areas the scenario's inventory switches off (cnil_<area>_enabled: false):
-    their tests (test_cnil_<area>_*.py, test_drift_cnil_<area>*.py) are deselected too."""
-    scenario = os.environ.get("CNIL_SCENARIO")
+    """Deselect (not skip) the tests of the areas the scenario's inventory switches off: CNIL_SWITCHED_OFF lists
+    them (cnil_<area>_enabled: false), and their tests (test_cnil_<area>_*.py, test_drift_cnil_<area>*.py) are
+    deselected."""
     off = [a.strip() for a in os.environ.get("CNIL_SWITCHED_OFF", "").split(",") if a.strip()]
     keep, drop = [], []
     for item in items:
-        parts = pathlib.Path(str(item.fspath)).parts
-        folder = next((d for d in SCENARIO_FOLDERS if d in parts[-2:-1]), None)
-        name = parts[-1]
+        name = pathlib.Path(str(item.fspath)).name
         switched_off = any(name.startswith(("test_%s_" % a, "test_drift_%s" % a)) for a in off)
-        (drop if (folder and folder != scenario) or switched_off else keep).append(item)
+        (drop if switched_off else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
