@@ -103,23 +103,11 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.cnil_restic import (classify_error, forget_secrets_of_caller, parse_repository, read_env_files,
-                                               restic_argv, restic_environment)
+from ansible.module_utils.cnil_restic import (classify_error, forget_secrets_of_caller, parse_repository, parse_time,
+                                               read_env_files, restic_argv, restic_environment)
 
 RECORDS = {"backup": "last-backup.json", "check": "check.json", "restore_test": "restore-test.json"}
 UNIT_PROPERTIES = ("LoadState", "UnitFileState", "ActiveState", "Result", "TimersCalendar", "Persistent")
-
-
-def parse_time(text):
-    """A restic / cnil-backup timestamp (RFC 3339, nanoseconds allowed) as an aware datetime, or None."""
-    if not isinstance(text, str) or not text:
-        return None
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip()).replace("Z", "+00:00")
-    try:
-        value = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
 
 
 def age_days(moment, now):

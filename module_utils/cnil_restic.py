@@ -10,6 +10,7 @@ password exported by someone's shell can never be used or shown instead.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 
@@ -156,3 +157,16 @@ def short_message(stderr, limit=400):
     useful = [ln for ln in lines if ln.startswith(("Fatal:", "subprocess ssh:", "ssh:")) or "Host key" in ln] or lines[-2:]
     text = " | ".join(dict.fromkeys(useful))
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def parse_time(text):
+    """A restic / cnil-backup timestamp (RFC 3339, nanoseconds allowed, Z or an offset) as an aware datetime, or
+    None. Shared by cnil_restic_facts (Linux, on the host) and the Windows filters (on the controller)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip()).replace("Z", "+00:00")
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)

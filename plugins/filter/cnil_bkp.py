@@ -20,7 +20,7 @@ for _sub in ("module_utils", "plugins"):
         sys.path.insert(0, os.path.join(_ROOT, _sub))
 
 from cnil_lib.calendar import _WEEKDAYS, DAYS, _weekdays, max_interval_days  # noqa: E402
-from cnil_restic import classify_error, parse_repository  # noqa: E402
+from cnil_restic import classify_error, parse_repository, parse_time  # noqa: E402
 
 DOCUMENTATION = r"""
 name: cnil_restic_location
@@ -178,18 +178,6 @@ def cnil_win_root_only(acl, allowed=WIN_ROOT_SIDS):
     return {"ok": not problems, "reason": "; ".join(problems) or None, "foreign": foreign}
 
 
-def _time(text):
-    """An ISO 8601 time (restic's 7 or 9 fractional digits, Z or an offset) as an aware datetime, or None."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip()).replace("Z", "+00:00")
-    try:
-        value = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-
-
 def _days(later, earlier):
     if later is None or earlier is None:
         return None
@@ -211,13 +199,13 @@ def _record(record, now):
         return None
     if not isinstance(record, dict):
         return {"status": "unreadable", "message": "not a JSON object", "age_days": None}
-    return dict(record, age_days=_days(now, _time(record.get("time"))))
+    return dict(record, age_days=_days(now, parse_time(record.get("time"))))
 
 
 def _task(task, now, interval_days, name):
     """The timer check of one scheduled task (as win_cnil_restic_facts read it)."""
     task = task or {}
-    next_in = _days(_time(task.get("next_run_time")), now)
+    next_in = _days(parse_time(task.get("next_run_time")), now)
     problems = []
     if not task.get("exists"):
         problems.append("scheduled task %s is not installed" % name)
@@ -278,7 +266,7 @@ def cnil_win_backup_checks(state, expected):
     Returns {backup_due, repository, timer, retention, last_snapshot, check, restore_test, offsite}, each check
     {ok, reason, error, evidence}. Nothing secret goes in: the facts carry the repository without a password."""
     state, expected = state or {}, expected or {}
-    now = _time(state.get("now"))
+    now = parse_time(state.get("now"))
     edition = expected.get("edition") or {}
     problems = [str(p) for p in expected.get("problems") or [] if p]
     restic = state.get("restic") or {}
@@ -303,7 +291,7 @@ def cnil_win_backup_checks(state, expected):
     # The repository as restic answered (snapshots --json --no-lock).
     newest, error_kind, snap_error = None, None, None
     if snaps.get("ran") and _number(snaps.get("rc")) == 0:
-        dated = [(t, s) for t, s in ((_time(s.get("time")), s) for s in snaps.get("list") or [] if isinstance(s, dict)) if t]
+        dated = [(t, s) for t, s in ((parse_time(s.get("time")), s) for s in snaps.get("list") or [] if isinstance(s, dict)) if t]
         if dated:
             moment, snap = max(dated, key=lambda item: item[0])
             newest = {"id": snap.get("short_id") or str(snap.get("id") or "")[:8], "time": moment.isoformat(),
