@@ -11,6 +11,7 @@
 #AnsibleRequires -CSharpUtil Ansible.Basic
 #Requires -Module Ansible.ModuleUtils.ArgvParser
 #Requires -Module Ansible.ModuleUtils.CommandUtil
+#Requires -Module Ansible.ModuleUtils.CnilRestic
 
 $spec = @{
     options = @{
@@ -51,12 +52,6 @@ function ConvertTo-CnilHashtable {
     $out = @{}
     foreach ($property in $Object.PSObject.Properties) { $out[$property.Name] = ConvertTo-CnilValue -Value $property.Value }
     return $out
-}
-
-function Get-CnilLocation {
-    # Mirror of redact_url (module_utils/cnil_restic.py): the repository without the password a URL may carry.
-    param([string]$Repository)
-    return [regex]::Replace([string]$Repository, '(://[^:/@\s]+):[^@/\s]+@', '$1@')
 }
 
 function Get-CnilUtc {

@@ -12,6 +12,7 @@
 #AnsibleRequires -CSharpUtil Ansible.Basic
 #Requires -Module Ansible.ModuleUtils.ArgvParser
 #Requires -Module Ansible.ModuleUtils.CommandUtil
+#Requires -Module Ansible.ModuleUtils.CnilRestic
 
 $spec = @{
     options = @{
@@ -27,6 +28,7 @@ $module.Result.state = 'unknown'
 $module.Result.repository = $null
 
 # --- Mirrors of module_utils/cnil_restic.py ------------------------------------------------------------
+# (redact_url is Get-CnilLocation of module_utils/powershell/Ansible.ModuleUtils.CnilRestic.psm1, shared.)
 $CnilUnreachableMarkers = @('subprocess ssh:', 'unable to start the sftp session', 'Could not resolve hostname',
     'Connection refused', 'Connection timed out', 'No route to host', 'Host key verification failed',
     'Permission denied', 'connection reset', 'i/o timeout', 'no such host', 'Network is unreachable', 'dial tcp')
@@ -58,12 +60,6 @@ function Get-CnilShortMessage {
     $text = (@($useful | Select-Object -Unique)) -join ' | '
     if ($text.Length -gt 400) { $text = $text.Substring(0, 400) + '...' }
     return $text
-}
-
-function Get-CnilLocation {
-    # Mirror of redact_url: the repository without the password a URL may carry.
-    param([string]$Repository)
-    return [regex]::Replace([string]$Repository, '(://[^:/@\s]+):[^@/\s]+@', '$1@')
 }
 
 # --- restic ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ SCRIPT = os.path.join(ROLE, "templates", "windows", "cnil-backup.ps1.j2")
 SSH_CONFIG = os.path.join(ROLE, "templates", "windows", "ssh_config.j2")
 REPO_PS1 = os.path.join(ROOT, "library", "win_cnil_restic_repo.ps1")
 FACTS_PS1 = os.path.join(ROOT, "library", "win_cnil_restic_facts.ps1")
+RESTIC_PSM1 = os.path.join(ROOT, "module_utils", "powershell", "Ansible.ModuleUtils.CnilRestic.psm1")
 WIN_VARS = yaml.safe_load(open(os.path.join(ROLE, "vars", "Windows.yml"), encoding="utf-8"))
 PINNED = hashlib.sha256(b"restic.exe of the contractor").hexdigest()
 PRO = w.cnil_win_edition("Professional")
@@ -404,11 +405,31 @@ def test_init_happens_only_after_restic_said_absent_and_never_on_a_wrong_passwor
     assert "if ($module.CheckMode)" in text[text.index("$module.Result.state = 'absent'"):init]
 
 
-def test_urls_are_redacted_with_the_linux_pattern():
+def test_urls_are_redacted_with_the_linux_pattern_in_one_shared_module_util():
+    """Get-CnilLocation (redact_url's mirror) lives once, in module_utils/powershell/Ansible.ModuleUtils.CnilRestic.psm1;
+    both restic modules load it and call it, and neither keeps a copy of its own."""
     source = open(os.path.join(ROOT, "module_utils", "cnil_restic.py"), encoding="utf-8").read()
     pattern = re.search(r're\.sub\(r"([^"]+)", r"\\1@"', source).group(1)
+    util = open(RESTIC_PSM1, encoding="utf-8").read()
+    assert "'%s', '$1@'" % pattern in util
+    assert re.search(r"^Export-ModuleMember -Function .*\bGet-CnilLocation\b", util, re.M)
     for path in (REPO_PS1, FACTS_PS1):
-        assert "'%s', '$1@'" % pattern in open(path, encoding="utf-8").read(), path
+        text = open(path, encoding="utf-8").read()
+        assert re.search(r"^#Requires -Module Ansible\.ModuleUtils\.CnilRestic\s*$", text, re.M), path
+        assert "Get-CnilLocation -Repository" in text, path
+        assert not re.search(r"(?i)^\s*function\s+Get-CnilLocation\b", text, re.M), "%s keeps its own copy" % path
+        assert "'$1@'" not in text, path
+
+
+def test_the_redaction_pattern_removes_the_password_as_redact_url_does():
+    """The .NET pattern of the module util, run through Python's re (same syntax for these constructs): what
+    redact_url gives on Linux."""
+    from cnil_restic import redact_url
+    ps = re.search(r"\[regex\]::Replace\(\[string\]\$Repository, '([^']+)', '\$1@'\)", open(RESTIC_PSM1, encoding="utf-8").read())
+    for url in ("rest:https://cabinet:s3cret@backup.example:8000/pc", "sftp:cnilbkp-pc@backup:/repo", "rest:https://u@h/",
+                "s3:https://key:secret@s3.example/bucket", ""):
+        assert re.sub(ps.group(1), r"\1@", url) == redact_url(url), url
+    assert "s3cret" not in re.sub(ps.group(1), r"\1@", "rest:https://cabinet:s3cret@backup.example:8000/pc")
 
 
 def test_restic_never_gets_a_password_in_its_environment():

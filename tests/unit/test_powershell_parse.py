@@ -31,6 +31,9 @@ def powershell_files():
 
 PS_FILES = powershell_files()
 MODULES = sorted(glob.glob(os.path.join(ROOT, "library", "*.ps1")))
+# The project's own PowerShell module_utils (Ansible.ModuleUtils.<Name>.psm1), loaded by the modules with
+# '#Requires -Module Ansible.ModuleUtils.<Name>' and found through ansible.cfg's module_utils path.
+MODULE_UTILS = sorted(glob.glob(os.path.join(ROOT, "module_utils", "powershell", "*.psm1")))
 
 
 def parse_errors(source, name="<snippet>"):
@@ -109,6 +112,8 @@ def test_there_are_powershell_files_to_check():
     names = {os.path.relpath(p, ROOT) for p in PS_FILES}
     assert "scripts/windows/Enable-CnilWinRM.ps1" in names
     assert {"library/win_cnil_bitlocker.ps1", "library/win_cnil_defender.ps1", "library/win_cnil_secpol_facts.ps1"} <= names
+    assert "module_utils/powershell/Ansible.ModuleUtils.CnilRestic.psm1" in names  # module_utils are parsed too
+    assert set(MODULE_UTILS) <= set(PS_FILES)
 
 
 @pytest.mark.parametrize("path", PS_FILES, ids=[os.path.relpath(p, ROOT) for p in PS_FILES])
@@ -133,6 +138,61 @@ def test_module_builds_into_ansible_powershell_payload(path):
         module_args={"_ansible_check_mode": True}, environment={}, async_timeout=0, become_plugin=None,
         substyle="powershell", task_vars={}, profile="legacy")
     assert len(payload) > 10000
+
+
+def build_payload(path):
+    from ansible.executor.powershell import module_manifest
+
+    return module_manifest._create_powershell_wrapper(
+        name=os.path.splitext(os.path.basename(path))[0], module_data=open(path, "rb").read(), module_path=path,
+        module_args={"_ansible_check_mode": True}, environment={}, async_timeout=0, become_plugin=None,
+        substyle="powershell", task_vars={}, profile="legacy")
+
+
+def required_utils(text):
+    return set(re.findall(r"(?im)^#\s*(?:requires\s+-modules?|ansiblerequires\s+-powershell)\s+(Ansible\.ModuleUtils\.[\w.]+)\s*$", text))
+
+
+def test_project_module_utils_are_found_where_ansible_cfg_says():
+    """ansible.cfg's module_utils folder (subfolders included, as Ansible's plugin loader searches them) is where
+    Ansible looks for '#Requires -Module Ansible.ModuleUtils.<Name>': each project util is found there, named as
+    its file, and follows the module_util conventions (functions exported, no module code)."""
+    import configparser
+
+    from ansible.plugins.loader import PluginLoader
+
+    assert MODULE_UTILS, "no PowerShell module_util in module_utils/powershell"
+    config = configparser.ConfigParser()
+    config.read(os.path.join(ROOT, "ansible.cfg"))
+    folder = os.path.join(ROOT, config["defaults"]["module_utils"])
+    loader = PluginLoader("", "ansible.module_utils", [folder], "module_utils")
+    for path in MODULE_UTILS:
+        name = os.path.basename(path)[:-len(".psm1")]
+        assert name.startswith("Ansible.ModuleUtils."), "%s: Ansible only resolves Ansible.ModuleUtils.<Name>" % name
+        assert os.path.realpath(loader.find_plugin(name, ".psm1")) == os.path.realpath(path), name
+        text = open(path, encoding="utf-8").read()
+        functions = re.findall(r"(?im)^function\s+([\w-]+)", text)
+        exported = re.search(r"(?m)^Export-ModuleMember -Function (.+)$", text)
+        assert functions and exported, "%s: no function, or no Export-ModuleMember" % name
+        assert set(functions) == {f.strip() for f in exported.group(1).split(",")}, name
+        assert "[Ansible.Basic.AnsibleModule]::Create" not in text and "$module" not in text.lower(), name
+
+
+@pytest.mark.parametrize("path", MODULE_UTILS, ids=[os.path.relpath(p, ROOT) for p in MODULE_UTILS])
+def test_project_module_utils_are_sent_with_every_module_that_requires_them(path):
+    """Ansible's payload builder resolves each project util for the modules that require it and sends the util's
+    exact content with them; every project util is required by at least one module."""
+    import base64
+
+    name = os.path.basename(path)[:-len(".psm1")]
+    users = [m for m in MODULES if name in required_utils(open(m, encoding="utf-8").read())]
+    assert users, "%s is required by no module" % name
+    encoded = base64.b64encode(open(path, "rb").read())
+    for module in users:
+        payload = build_payload(module)
+        assert ('"%s.psm1": {"path": "%s"' % (name, os.path.realpath(path))).encode() in payload \
+            or ('"%s.psm1": {"path": "%s"' % (name, path)).encode() in payload, module
+        assert encoded in payload, module
 
 
 # --- the checks can fail ----------------------------------------------------------------------------
