@@ -30,6 +30,9 @@ description:
   - On a Windows PC (group C(cnil_windows)) with CNIL-ENC-01 on, requires C(cnil_enc_escrow_vault_identity), the
     vault identity (C(<cnil_enc_escrow_vault_id>@<absolute path of a password file or script>)) with which each
     new BitLocker recovery password is encrypted into the cabinet's escrow before protection is turned on.
+  - On a Windows PC with CNIL-BKP-01 on, requires C(cnil_bkp_win_restic_exe) to be an absolute path to an existing
+    file on the controller and C(cnil_bkp_win_restic_sha256) to be 64 hexadecimal characters equal to that file's
+    SHA-256 (the contractor's restic.exe, never downloaded); the role checks it again before copying the file.
   - Runs on the controller only; it never connects to the host, so it is safe in check mode and on
     unreachable hosts.
 options:
@@ -45,6 +48,7 @@ if os.path.join(ROOT, "plugins") not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, "plugins"))
 
 from cnil_lib.calendar import check_interval  # noqa: E402
+from cnil_lib.restic_exe import file_stat, pin_problem  # noqa: E402
 ATTESTATION_FIELDS = {"applies", "statement", "evidence", "attested_by", "attested_on", "review_days", "justification"}
 
 try:  # ansible-core 2.19 tags every inventory value with the file and line it came from.
@@ -298,6 +302,27 @@ def check_windows_escrow(values, vault_ids=None, render=lambda value: value):
     return errors
 
 
+def check_windows_restic(values, render=lambda value: value, locations=None):
+    """CNIL-BKP-01 on a Windows PC: restic.exe is the contractor's file (cnil_bkp_win_restic_exe, an absolute path on
+    this controller), copied to the PC only when its SHA-256 is cnil_bkp_win_restic_sha256, and never downloaded.
+    Checked here, before any change on any host, with the rule the role applies again (cnil_lib/restic_exe.py).
+    Nothing is asked when cnil_bkp is not in the run or cnil_bkp_enabled is false. render templates a value
+    (C({{ inventory_dir }}/files/restic.exe)); locations: ' [file:line]' of each inventory variable."""
+    if "cnil_bkp_win_restic_exe" not in values or not boolean(values.get("cnil_bkp_enabled", True), strict=False):
+        return []
+    exe, pinned = ("" if value is None else str(value).strip()
+                   for value in (render(values.get(name)) for name in ("cnil_bkp_win_restic_exe", "cnil_bkp_win_restic_sha256")))
+    problem = pin_problem(exe, pinned, file_stat(exe) if exe and os.path.isabs(exe) else None)
+    if problem is None:
+        return []
+    set_at = ["%s%s" % (name, (locations or {}).get(name)) for name in ("cnil_bkp_win_restic_exe", "cnil_bkp_win_restic_sha256")
+              if (locations or {}).get(name)]
+    return ["%s. CNIL-BKP-01 on a Windows PC expects cnil_bkp_win_restic_exe = the absolute path, on this controller, of "
+            "the restic.exe the contractor provides (restic's Windows release, 0.14 or later; never downloaded) and "
+            "cnil_bkp_win_restic_sha256 = its SHA-256 (64 hexadecimal characters).%s"
+            % (problem, (" Set at: %s." % ", ".join(set_at)) if set_at else "")]
+
+
 def validate_spec(role, options, values):
     spec = {name: {k: v for k, v in opt.items() if k not in ("description", "version_added")} for name, opt in options.items()}
     result = ArgumentSpecValidator(spec).validate({k: v for k, v in values.items() if k in spec})
@@ -341,6 +366,7 @@ class ActionModule(ActionBase):
             secrets = getattr(getattr(self._loader, "_vault", None), "secrets", None)
             vault_ids = [vid for vid, _ in secrets] if isinstance(secrets, list) else None
             errors += check_windows_escrow(values, vault_ids, render)
+            errors += check_windows_restic(values, render, locations)
 
         result.update(changed=False, cnil_waivers_used=used)
         if errors:

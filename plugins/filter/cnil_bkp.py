@@ -20,6 +20,7 @@ for _sub in ("module_utils", "plugins"):
         sys.path.insert(0, os.path.join(_ROOT, _sub))
 
 from cnil_lib.calendar import _WEEKDAYS, DAYS, _weekdays, max_interval_days  # noqa: E402
+from cnil_lib.restic_exe import pin_problem  # noqa: E402
 from cnil_restic import classify_error, parse_repository, parse_time  # noqa: E402
 
 DOCUMENTATION = r"""
@@ -61,7 +62,6 @@ WIN_SYSTEM_NAMES = ("s-1-5-18", "system", "nt authority\\system")
 WIN_START_DATE = "2025-01-01"
 # Task Scheduler's "the task has not run yet" result (SCHED_S_TASK_HAS_NOT_RUN).
 WIN_TASK_NOT_RUN_YET = 0x41303
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _WIN_ABSOLUTE = re.compile(r"^[A-Za-z]:\\")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _UNREADABLE = ("unreachable", "wrong_password", "locked", "error")
@@ -70,27 +70,11 @@ _UNREADABLE = ("unreachable", "wrong_password", "locked", "error")
 def cnil_win_restic_pin(stat_result, pinned, path):
     """restic.exe given by the contractor (cnil_bkp_win_restic_exe) against its pinned SHA-256
     (cnil_bkp_win_restic_sha256), from an ansible.builtin.stat of the controller's file (checksum_algorithm sha256).
-    Returns {ok, reason, sha256}; the reason names the variable to fix. It is never downloaded."""
-    pinned = str(pinned or "").strip().lower()
-    path = str(path or "").strip()
+    Returns {ok, reason, sha256}; the reason names the variable to fix. It is never downloaded. The rule is the
+    preflight's (cnil_lib/restic_exe.py): this is the role's second line of defence."""
     stat = (stat_result or {}).get("stat") or {}
-    found = str(stat.get("checksum") or "").lower() or None
-    reason = None
-    if not path:
-        reason = ("cnil_bkp_win_restic_exe is empty: give the controller path of restic.exe (restic's Windows release, "
-                  "provided by the contractor); it is never downloaded")
-    elif not path.startswith("/"):
-        reason = "cnil_bkp_win_restic_exe = %r: an absolute path on the controller is required" % path
-    elif not _SHA256.match(pinned):
-        reason = "cnil_bkp_win_restic_sha256 must be the SHA-256 of %s (64 hexadecimal characters), got %r" % (path, pinned)
-    elif not stat.get("exists"):
-        reason = "cnil_bkp_win_restic_exe: %s not found on the controller" % path
-    elif not stat.get("isreg"):
-        reason = "cnil_bkp_win_restic_exe: %s is not a file" % path
-    elif found != pinned:
-        reason = ("cnil_bkp_win_restic_exe: %s has SHA-256 %s, not the pinned cnil_bkp_win_restic_sha256 %s: not copied"
-                  % (path, found, pinned))
-    return {"ok": reason is None, "reason": reason, "sha256": found}
+    reason = pin_problem(path, pinned, stat)
+    return {"ok": reason is None, "reason": reason, "sha256": str(stat.get("checksum") or "").lower() or None}
 
 
 def cnil_win_schedule_trigger(expression, variable="cnil_bkp_schedule"):

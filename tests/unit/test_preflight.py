@@ -1,5 +1,6 @@
 """Preflight: bad input is refused with the variable, the control and the limit; waivers are honoured."""
 import datetime
+import hashlib
 import os
 
 import pytest
@@ -160,6 +161,7 @@ def test_bad_inventory_is_refused_end_to_end_naming_file_and_field_before_touchi
     assert proc.returncode == 1, out
     assert "cnil_lock_idle_seconds = 3600" in out and "CNIL-LOCK-01" in out and "1800" in out
     assert "cnil_waivers[0]" in out and ".reason" in out and "group_vars/all/cabinet.yml" in out
+    assert "cnil_bkp_win_restic" not in out  # a Linux PC is not asked for the Windows restic.exe
     assert "UNREACHABLE" not in out and "Gathering Facts" not in out
 
 
@@ -268,8 +270,10 @@ def test_windows_pc_bad_inputs_are_refused_end_to_end_before_touching_it(tmp_pat
     (inv / "hosts.yml").write_text("all:\n  children:\n    cnil_windows:\n      hosts:\n        ghost-win:\n"
                                    "          ansible_host: 192.0.2.10\n          ansible_connection: winrm\n"
                                    "          ansible_port: 5986\n")
+    (tmp_path / "restic.exe").write_bytes(b"not the pinned restic.exe")
     (inv / "group_vars" / "all" / "cabinet.yml").write_text(
-        "cnil_cabinet: cabinet-win\ncnil_mgmt_sources: [192.0.2.1/32]\ncnil_pwd_win_minlen: 12\n")
+        "cnil_cabinet: cabinet-win\ncnil_mgmt_sources: [192.0.2.1/32]\ncnil_pwd_win_minlen: 12\n"
+        "cnil_bkp_win_restic_exe: %s\ncnil_bkp_win_restic_sha256: %s\n" % (tmp_path / "restic.exe", "ab" * 32))
     proc = subprocess.run([os.path.join(ROOT, "bin", "cnil"), "audit", "-i", str(inv / "hosts.yml"), "--report-dir", str(tmp_path / "r")],
                           capture_output=True, text=True, cwd=ROOT)
     out = proc.stdout + proc.stderr
@@ -277,4 +281,100 @@ def test_windows_pc_bad_inputs_are_refused_end_to_end_before_touching_it(tmp_pat
     assert "cnil_pwd_win_minlen = 12" in out and "CNIL-PWD-01" in out and "at least 14 characters" in out
     assert "group_vars/all/cabinet.yml:3" in out
     assert "cnil_enc_escrow_vault_identity is empty" in out and "cabinet-win@" in out
+    assert "cnil_bkp_win_restic_exe: %s has SHA-256" % (tmp_path / "restic.exe") in out and "not the pinned" in out
+    assert "CNIL-BKP-01 on a Windows PC expects" in out and "group_vars/all/cabinet.yml:5" in out
     assert "UNREACHABLE" not in out and "Gathering Facts" not in out
+
+
+# CNIL-BKP-01 on a Windows PC: the contractor's restic.exe, pinned, checked before any change (the role checks it again).
+def restic_values(tmp_path, content=b"restic.exe of the contractor", **overrides):
+    exe = tmp_path / "restic.exe"
+    exe.write_bytes(content)
+    values = {"cnil_bkp_enabled": True, "cnil_bkp_win_restic_exe": str(exe),
+              "cnil_bkp_win_restic_sha256": hashlib.sha256(content).hexdigest()}
+    values.update(overrides)
+    return values
+
+
+def test_windows_restic_exe_with_its_pinned_sha256_passes(tmp_path):
+    values = restic_values(tmp_path)
+    assert pf.check_windows_restic(values) == []
+    upper = dict(values, cnil_bkp_win_restic_sha256=" %s " % values["cnil_bkp_win_restic_sha256"].upper())
+    assert pf.check_windows_restic(upper) == []
+
+
+@pytest.mark.parametrize("overrides, variable, words", [
+    ({"cnil_bkp_win_restic_exe": ""}, "cnil_bkp_win_restic_exe", "is empty: give the controller path of restic.exe"),
+    ({"cnil_bkp_win_restic_exe": "files/restic.exe"}, "cnil_bkp_win_restic_exe", "an absolute path on the controller is required"),
+    ({"cnil_bkp_win_restic_exe": "{tmp}/absent.exe"}, "cnil_bkp_win_restic_exe", "not found on the controller"),
+    ({"cnil_bkp_win_restic_exe": "{tmp}"}, "cnil_bkp_win_restic_exe", "is not a file"),
+    ({"cnil_bkp_win_restic_sha256": ""}, "cnil_bkp_win_restic_sha256", "64 hexadecimal characters"),
+    ({"cnil_bkp_win_restic_sha256": "abc123"}, "cnil_bkp_win_restic_sha256", "64 hexadecimal characters"),
+    ({"cnil_bkp_win_restic_sha256": "g" * 64}, "cnil_bkp_win_restic_sha256", "64 hexadecimal characters"),
+    ({"cnil_bkp_win_restic_sha256": "0" * 64}, "cnil_bkp_win_restic_exe", "not the pinned cnil_bkp_win_restic_sha256"),
+])
+def test_windows_restic_exe_refused_naming_variable_control_and_expectation(tmp_path, overrides, variable, words):
+    overrides = {k: v.replace("{tmp}", str(tmp_path)) for k, v in overrides.items()}
+    errors = pf.check_windows_restic(restic_values(tmp_path, **overrides))
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(variable) and words in errors[0], errors
+    assert "CNIL-BKP-01" in errors[0] and "64 hexadecimal characters" in errors[0] and "absolute path" in errors[0]
+
+
+def test_windows_restic_exe_mismatch_names_both_checksums(tmp_path):
+    values = restic_values(tmp_path, cnil_bkp_win_restic_sha256="0" * 64)
+    real = hashlib.sha256(b"restic.exe of the contractor").hexdigest()
+    assert real in pf.check_windows_restic(values)[0] and "0" * 64 in pf.check_windows_restic(values)[0]
+
+
+def test_windows_restic_exe_is_the_rule_the_role_applies_again(tmp_path):
+    """One rule, two places: the preflight's reason is the role filter's (cnil_win_restic_pin on the stat of the same
+    file), so both name the same variable for the same input."""
+    import cnil_bkp
+
+    for overrides in ({}, {"cnil_bkp_win_restic_sha256": "0" * 64}, {"cnil_bkp_win_restic_sha256": "abc"},
+                      {"cnil_bkp_win_restic_exe": str(tmp_path / "absent.exe")}, {"cnil_bkp_win_restic_exe": "restic.exe"}):
+        values = restic_values(tmp_path, **overrides)
+        exe = values["cnil_bkp_win_restic_exe"]
+        found = os.path.isfile(exe)
+        stat = {"stat": {"exists": os.path.exists(exe), "isreg": found,
+                         "checksum": hashlib.sha256(open(exe, "rb").read()).hexdigest() if found else None}}
+        role = cnil_bkp.cnil_win_restic_pin(stat, values["cnil_bkp_win_restic_sha256"], exe)
+        errors = pf.check_windows_restic(values)
+        assert role["ok"] == (errors == []), overrides
+        assert role["ok"] or errors[0].startswith(role["reason"] + ". CNIL-BKP-01"), (errors, role)
+
+
+def test_windows_restic_exe_unreadable_on_the_controller_is_named(tmp_path, monkeypatch):
+    import cnil_lib.restic_exe
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(cnil_lib.restic_exe, "open", refuse, raising=False)
+    errors = pf.check_windows_restic(restic_values(tmp_path))
+    assert "cannot be read on the controller: Permission denied" in errors[0] and "CNIL-BKP-01" in errors[0]
+
+
+def test_windows_restic_sha256_written_unquoted_is_judged_as_written(tmp_path):
+    """YAML reads an unquoted all-digit value as a number: it is refused for what it is, not as empty."""
+    errors = pf.check_windows_restic(restic_values(tmp_path, cnil_bkp_win_restic_sha256=0))
+    assert "got '0'" in errors[0]
+    import cnil_bkp
+    assert "got '0'" in cnil_bkp.cnil_win_restic_pin({"stat": {"exists": True, "isreg": True}}, 0, "/srv/restic.exe")["reason"]
+
+
+def test_windows_restic_exe_is_not_asked_when_backups_are_off_or_cnil_bkp_is_not_run(tmp_path):
+    assert pf.check_windows_restic({"cnil_bkp_enabled": False, "cnil_bkp_win_restic_exe": ""}) == []
+    assert pf.check_windows_restic({"cnil_bkp_enabled": "false", "cnil_bkp_win_restic_exe": ""}) == []
+    assert pf.check_windows_restic({"cnil_lock_idle_seconds": 900}) == []
+
+
+def test_windows_restic_exe_templated_path_is_rendered_and_the_inventory_line_named(tmp_path):
+    values = restic_values(tmp_path)
+    exe = values["cnil_bkp_win_restic_exe"]
+    templated = dict(values, cnil_bkp_win_restic_exe="{{ inventory_dir }}/restic.exe")
+    render = lambda v: v.replace("{{ inventory_dir }}", str(tmp_path)) if isinstance(v, str) else v  # noqa: E731
+    assert pf.check_windows_restic(templated, render) == []
+    errors = pf.check_windows_restic(dict(templated, cnil_bkp_win_restic_sha256="1" * 64), render,
+                                     {"cnil_bkp_win_restic_sha256": " [inventory/c/host_vars/pc.yml:4]"})
+    assert exe in errors[0] and errors[0].endswith(" Set at: cnil_bkp_win_restic_sha256 [inventory/c/host_vars/pc.yml:4].")
