@@ -30,6 +30,8 @@ description:
   - On a Windows PC (group C(cnil_windows)) with CNIL-ENC-01 on, requires C(cnil_enc_escrow_vault_identity), the
     vault identity (C(<cnil_enc_escrow_vault_id>@<absolute path of a password file or script>)) with which each
     new BitLocker recovery password is encrypted into the cabinet's escrow before protection is turned on.
+  - Checks C(cnil_auth_win_staff_attestations) (CNIL-AUTH-02 on Windows) - staff accounts, method, statement, who
+    attested and when (not after today), C(review_days) at most 365.
   - On a Windows PC with CNIL-BKP-01 on, requires C(cnil_bkp_win_restic_exe) to be an absolute path to an existing
     file on the controller and C(cnil_bkp_win_restic_sha256) to be 64 hexadecimal characters equal to that file's
     SHA-256 (the contractor's restic.exe, never downloaded); the role checks it again before copying the file.
@@ -49,6 +51,7 @@ if os.path.join(ROOT, "plugins") not in sys.path:
 
 from cnil_lib.calendar import check_interval  # noqa: E402
 from cnil_lib.restic_exe import file_stat, pin_problem  # noqa: E402
+from cnil_lib import win_staff_auth as staff_auth  # noqa: E402
 ATTESTATION_FIELDS = {"applies", "statement", "evidence", "attested_by", "attested_on", "review_days", "justification"}
 
 try:  # ansible-core 2.19 tags every inventory value with the file and line it came from.
@@ -168,6 +171,55 @@ def check_attestations(attestations, catalog=None):
         review = att.get("review_days")
         if review is not None and (isinstance(review, bool) or not isinstance(review, int) or review < 1):
             errors.append(loc_msg(loc, "%s.review_days (%s): a whole number of days is required" % (at, keys[key])))
+    return errors
+
+
+def check_win_staff_attestations(attestations, now):
+    """cnil_auth_win_staff_attestations (CNIL-AUTH-02 on Windows): a list of attestations, each naming the staff
+    accounts it covers, the method (cpe_card, credential_provider, windows_hello_for_business), a statement, who
+    attested and when (a date, not after today), and review_days at most 365 (the limit). Types, choices and
+    unknown fields are also refused by the role's argument spec; here, what a spec cannot say. Each error names
+    the variable, the control and the limit or what is expected, and the inventory file and line."""
+    name, control = staff_auth.VARIABLE, staff_auth.CONTROL
+    if attestations in (None, ""):
+        return []
+    if not isinstance(attestations, list):
+        return ["%s%s (%s) must be a list of attestations (%s)" % (name, where(attestations), control, ", ".join(staff_auth.REQUIRED))]
+    errors = []
+    for index, att in enumerate(attestations):
+        at, loc = "%s[%d]" % (name, index), where(att) or where(attestations)
+        if not isinstance(att, dict):
+            errors.append(loc_msg(loc, "%s (%s): must be a mapping with %s" % (at, control, ", ".join(staff_auth.REQUIRED))))
+            continue
+        unknown = set(att) - set(staff_auth.FIELDS)
+        if unknown:
+            errors.append(loc_msg(loc, "%s (%s): unknown field(s) %s (allowed: %s)"
+                                  % (at, control, ", ".join(sorted(unknown)), ", ".join(staff_auth.FIELDS))))
+        accounts = att.get("accounts")
+        if not isinstance(accounts, list) or not accounts or not all(isinstance(a, str) and a.strip() for a in accounts):
+            errors.append(loc_msg(loc, "%s.accounts (%s): the list of the staff logins this attestation covers is required, "
+                                  "e.g. [secretariat]" % (at, control)))
+        if att.get("method") not in staff_auth.METHODS:
+            errors.append(loc_msg(loc, "%s.method (%s) = %r: one of %s is required (the strong-authentication method "
+                                  "used at Windows logon)" % (at, control, att.get("method"), ", ".join(staff_auth.METHODS))))
+        for field in ("statement", "attested_by"):
+            if not isinstance(att.get(field), str) or not att[field].strip():
+                errors.append(loc_msg(loc, "%s.%s (%s): required (%s)" % (at, field, control, {
+                    "statement": "what is set up and how it was checked at logon",
+                    "attested_by": "who attests it"}[field])))
+        try:
+            attested_on = as_date(att.get("attested_on"))
+        except (TypeError, ValueError):
+            errors.append(loc_msg(loc, "%s.attested_on (%s): a date YYYY-MM-DD is required" % (at, control)))
+        else:
+            if attested_on > now:
+                errors.append(loc_msg(loc, "%s.attested_on (%s) = %s is after today (%s): an attestation states what was "
+                                      "checked, on or before the day it is written" % (at, control, attested_on, now)))
+        review = att.get("review_days")
+        if review is not None and (isinstance(review, bool) or not isinstance(review, int)
+                                   or not 1 <= review <= staff_auth.MAX_REVIEW_DAYS):
+            errors.append(loc_msg(loc, "%s.review_days (%s) = %r is beyond the limit: a whole number of days from 1 to %d "
+                                  "(%s)" % (at, control, review, staff_auth.MAX_REVIEW_DAYS, staff_auth.LIMIT_SOURCE)))
     return errors
 
 
@@ -362,6 +414,8 @@ class ActionModule(ActionBase):
         errors += floor_errors
         render = lambda v: templar.template(trust_as_template(v)) if isinstance(v, str) else v  # noqa: E731
         errors += check_mgmt_admin(values, render)
+        if staff_auth.VARIABLE in values:
+            errors += check_win_staff_attestations(values[staff_auth.VARIABLE], today())
         if "cnil_windows" in (task_vars.get("group_names") or []):
             secrets = getattr(getattr(self._loader, "_vault", None), "secrets", None)
             vault_ids = [vid for vid, _ in secrets] if isinstance(secrets, list) else None

@@ -16,8 +16,20 @@ Win32_EncryptableVolume, SecurityCenter2 and secedit exports.
 
 from __future__ import annotations
 
+import datetime
 import math
+import os
 import re
+import sys
+
+_PLUGINS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _PLUGINS not in sys.path:
+    sys.path.insert(0, _PLUGINS)
+
+from ansible.module_utils.parsing.convert_bool import boolean  # noqa: E402
+from cnil_lib import win_staff_auth as staff  # noqa: E402
+from cnil_lib.catalog import as_date  # noqa: E402
+from cnil_lib.catalog import today as controller_today  # noqa: E402
 
 DOCUMENTATION = r"""
 name: cnil_win_release
@@ -26,7 +38,8 @@ description:
   - Part of the cnil_windows filter set (cnil_win_edition, cnil_win_release, cnil_win_secedit_parse,
     cnil_win_password_policy, cnil_win_password_age, cnil_win_lockout, cnil_win_product_state,
     cnil_win_signature_age, cnil_win_antivirus, cnil_win_bitlocker_plan, cnil_win_bitlocker_status,
-    cnil_win_admin_members, cnil_win_escrow_ids, cnil_win_escrow_merge). See the module docstrings.
+    cnil_win_admin_members, cnil_win_escrow_ids, cnil_win_escrow_merge, cnil_win_staff_auth). See the module
+    docstrings.
 options:
   _input:
     description: CurrentBuild (or CurrentBuildNumber) from HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion.
@@ -739,6 +752,113 @@ def cnil_win_unknown_accounts(users, people, admins, mgmt_user=None):
     return sorted(str(u.get("name")) for u in users or [] if _true(u.get("enabled")) and str(u.get("name")).lower() not in declared)
 
 
+# ---------------------------------------------------------------------------------------------------
+# Staff strong authentication (CNIL-AUTH-02). Windows local logon has no one-time-code factor: the means
+# (CPE card, credential provider, Windows Hello for Business) is attested in inventory, per PC or for every
+# Windows PC (cnil_auth_win_staff_attestations; shape checked by the preflight, cnil_lib/win_staff_auth.py).
+# ---------------------------------------------------------------------------------------------------
+def staff_declared(people, otp_users):
+    """The accounts that must have strong authentication at logon, as on Linux (roles/cnil_auth/tasks/debian_otp.yml):
+    cnil_people with role staff and otp true, plus cnil_auth_otp_users; sorted, once each."""
+    logins = {str(p["login"]) for p in people or [] if isinstance(p, dict) and p.get("role") == "staff" and p.get("login")
+              and boolean(p.get("otp", False), strict=False)}
+    return sorted(logins | {str(u) for u in otp_users or [] if str(u or "").strip()})
+
+
+def _attestation_window(attestation, today):
+    """(attested_on, review_due) of a well-formed attestation, or None (the preflight refuses the others)."""
+    try:
+        attested_on = as_date(attestation.get("attested_on"))
+    except (TypeError, ValueError):
+        return None
+    review = attestation.get("review_days", staff.MAX_REVIEW_DAYS)
+    if review is None:
+        review = staff.MAX_REVIEW_DAYS
+    if isinstance(review, bool) or not isinstance(review, int) or not 1 <= review <= staff.MAX_REVIEW_DAYS:
+        return None
+    if attested_on > today or attestation.get("method") not in staff.METHODS:
+        return None
+    if not all(str(attestation.get(f) or "").strip() for f in ("statement", "attested_by")):
+        return None
+    return attested_on, attested_on + datetime.timedelta(days=review)
+
+
+def cnil_win_staff_auth(people, otp_users, local_users, attestations, edition=None, today=None):
+    """CNIL-AUTH-02 on a Windows PC: {applicable, ok, reason, evidence}.
+
+    The staff accounts of this PC are the declared ones (staff_declared) that are local accounts of the PC
+    (local_users: win_cnil_secpol_facts accounts.users; Windows names compare without case). None: not applicable.
+    Each must be named in the accounts of an attestation (attestations: cnil_auth_win_staff_attestations) that is
+    current: attested_on at most review_days (365 at most, the default) before today. An attestation for another
+    account, an out-of-date one, or none: FAIL, with what to do. edition: cnil_win_edition of the PC (Home: FAIL
+    'unsupported edition', as every control). today: the controller's date (CNIL_TODAY pins it)."""
+    today = as_date(today) if today is not None else controller_today()
+    declared = staff_declared(people, otp_users)
+    local = {str(u.get("name")).lower() for u in local_users or [] if isinstance(u, dict) and u.get("name")}
+    here = [a for a in declared if a.lower() in local]
+    elsewhere = [a for a in declared if a.lower() not in local]
+
+    covering = {}  # account (lower case) -> [(attested_on, review_due, attestation)] of the well-formed ones
+    named = set()
+    for attestation in attestations if isinstance(attestations, list) else []:
+        if not isinstance(attestation, dict) or not isinstance(attestation.get("accounts"), list):
+            continue
+        window = _attestation_window(attestation, today)
+        for account in attestation["accounts"]:
+            named.add(str(account))
+            if window:
+                covering.setdefault(str(account).lower(), []).append(window + (attestation,))
+
+    attested, expired, missing = {}, {}, []
+    for account in here:
+        found = sorted(covering.get(account.lower(), []), key=lambda w: (w[0], w[1]))
+        current = [w for w in found if w[1] >= today]
+        if current:
+            attested_on, due, att = current[-1]
+            attested[account] = "%s, attested by %s on %s (review due %s)" % (
+                att["method"], str(att["attested_by"]).strip(), attested_on.isoformat(), due.isoformat())
+        elif found:
+            expired[account] = found[-1][1].isoformat()
+        else:
+            missing.append(account)
+
+    other = sorted(a for a in named if a.lower() not in {d.lower() for d in declared})
+    evidence = {
+        "declared": declared,
+        "accounts_here": here,
+        "declared_not_on_this_pc": elsewhere,
+        "attested": attested,
+        "not_attested": missing,
+        "attestation_out_of_date": {a: "review was due on %s" % d for a, d in expired.items()},
+        "attested_accounts_not_declared": other,
+        "source": "attestation: Windows logon has no one-time-code factor the toolkit can set up or measure",
+    }
+    if not declared:
+        return {"applicable": False, "ok": False, "evidence": evidence, "reason": (
+            "no account declared for strong authentication (cnil_people role staff with otp: true, or "
+            "cnil_auth_otp_users); staff access to health services is attested by CNIL-ORG-AUTHSVC-01")}
+    if not here:
+        return {"applicable": False, "ok": False, "evidence": evidence, "reason": (
+            "none of the declared staff accounts (%s) is a local account of this PC; accounts of a domain or of "
+            "Entra ID (Windows Hello for Business) are not seen by this check" % ", ".join(declared))}
+    if edition is not None and not edition.get("supported"):
+        return {"applicable": True, "ok": False, "evidence": evidence, "reason": edition.get("reason")}
+    problems = []
+    if missing:
+        problems.append(
+            "no attestation of a strong Windows logon method for: %s. Windows local logon has no one-time code the "
+            "toolkit can set up: set up for them a CPE card logon, a credential provider (privacyIDEA, multiOTP, ...) "
+            "or Windows Hello for Business, check it at logon, then declare it in %s (host_vars/<pc>.yml for this PC, "
+            "group_vars/cnil_windows for every Windows PC): accounts, method (%s), statement, attested_by, "
+            "attested_on" % (", ".join(missing), staff.VARIABLE, " | ".join(staff.METHODS)))
+    if expired:
+        problems.append(
+            "attestation out of date for: %s. Check the method at logon again, then update attested_on and "
+            "attested_by in %s" % (", ".join("%s (review was due on %s)" % item for item in sorted(expired.items())),
+                                   staff.VARIABLE))
+    return {"applicable": True, "ok": not problems, "evidence": evidence, "reason": "; ".join(problems) or None}
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -762,4 +882,5 @@ class FilterModule:
             "cnil_win_removable_policy": cnil_win_removable_policy,
             "cnil_win_firewall": cnil_win_firewall,
             "cnil_win_unknown_accounts": cnil_win_unknown_accounts,
+            "cnil_win_staff_auth": cnil_win_staff_auth,
         }

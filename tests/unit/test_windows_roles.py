@@ -13,8 +13,10 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE_FILES = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "windows.yml")))
 CONTROL = re.compile(r"^CNIL-(?:ORG-)?[A-Z]+-\d{2} \| ")
+# win_cnil_secpol_facts is the project's read-only Windows probe (secedit export to a deleted temporary file, registry
+# and local accounts read; documented and written to never report a change).
 PROBE_MODULES = ("ansible.builtin.command", "ansible.builtin.shell", "ansible.windows.win_powershell",
-                 "ansible.builtin.slurp", "ansible.builtin.stat")
+                 "ansible.builtin.slurp", "ansible.builtin.stat", "win_cnil_secpol_facts")
 CATALOG = {c["id"] for c in yaml.safe_load(open(os.path.join(ROOT, "data", "controls.yml"), encoding="utf-8"))["controls"]}
 # The roles integrated from the Windows drafts (issue 6). cnil_lock's Windows task came first and predates the
 # Windows-only contracts below (its check id gui_idle_lock is shared with Linux and its floor, and it has no
@@ -67,6 +69,12 @@ def test_windows_tasks_keep_the_role_contracts(path):
             assert fact.startswith(area + "_"), "%s sets %s" % (name, fact)
         for var in (task.get("vars") or {}):
             assert var.startswith(area + "_"), "%s defines %s" % (name, var)
+
+
+def test_the_read_only_probe_module_never_reports_a_change():
+    """win_cnil_secpol_facts may stand behind changed_when: false (PROBE_MODULES) because it never says changed."""
+    text = open(os.path.join(ROOT, "library", "win_cnil_secpol_facts.ps1"), encoding="utf-8").read()
+    assert re.findall(r"\$module\.Result\.changed\s*=\s*(\S+)", text) == ["$false"]
 
 
 @pytest.mark.parametrize("path", ROLE_FILES, ids=ids(ROLE_FILES))
