@@ -1,0 +1,216 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# cnil-cabinet — GPL-3.0-or-later
+"""Ansible module: files the toolkit owns whole, written from content in one module call."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: cnil_files
+short_description: Write files the toolkit owns whole (content, owner, group, mode) in one call
+description:
+  - Each file of C(files) gets exactly C(content), C(owner), C(group) and C(mode). The content is rendered on the
+    controller (C(lookup('ansible.builtin.template', ...)) or a plain string), so the PC receives one module call
+    per task, where C(ansible.builtin.template) and C(ansible.builtin.copy) cost five commands per file (temporary
+    folder, C(stat), transfer, C(copy), clean-up) even when nothing changes. The audit of a cabinet is mostly such
+    reads, and each command costs the same over a slow connection.
+  - In check mode nothing is written and C(changed) says exactly whether a real run would change something.
+    With C(--diff), the old and new content of each changed file, and the old and new owner, group and mode.
+  - A file is replaced atomically (written beside it, then renamed). Its folder must exist (the package that owns
+    it installs it); in check mode a missing folder only means the file would be created.
+  - Not for files that need a validator before they are put in place (sudoers, sshd_config); use
+    C(ansible.builtin.template) with C(validate) for those.
+options:
+  files:
+    description: The files, each written whole.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description: Absolute path of the file.
+        type: path
+        required: true
+      content:
+        description: The whole content of the file (text).
+        type: str
+        required: true
+      owner:
+        description: Owner.
+        type: str
+        default: root
+      group:
+        description: Group.
+        type: str
+        default: root
+      mode:
+        description: Permissions, as an octal string such as C("0644").
+        type: str
+        default: "0644"
+author: cnil-cabinet
+"""
+
+EXAMPLES = r"""
+- name: CNIL-LOCK-01 | shell idle timeout (read-only TMOUT)
+  cnil_files:
+    files:
+      - path: /etc/profile.d/cnil-tmout.sh
+        content: "{{ lookup('ansible.builtin.template', 'etc/profile.d/cnil-tmout.sh.j2') }}"
+
+- name: CNIL-BKP-01 | repository password, root only
+  cnil_files:
+    files:
+      - path: /etc/cnil-backup/password
+        content: "{{ cnil_bkp_password }}\n"
+        mode: "0600"
+  no_log: true
+"""
+
+RETURN = r"""
+files:
+  description: One entry per file, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The file.
+      type: str
+    changed:
+      description: Whether the file was (or, in check mode, would be) changed.
+      type: bool
+    content_changed:
+      description: Whether its content differs (or the file does not exist).
+      type: bool
+    created:
+      description: Whether the file did not exist.
+      type: bool
+"""
+
+import grp
+import os
+import pwd
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+
+def read_bytes(path):
+    """The file's bytes, or None when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def ids(module, owner, group):
+    """uid and gid of the names (or numbers) given."""
+    try:
+        uid = int(owner) if owner.isdigit() else pwd.getpwnam(owner).pw_uid
+        gid = int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError as exc:
+        module.fail_json(msg="cnil_files: no such user or group on this host: %s" % exc)
+    return uid, gid
+
+
+def write_atomically(module, spec, data):
+    """Write beside the file with its final owner and mode, then rename over it: a reader never sees half a file,
+    and a secret is never readable by others, even for an instant."""
+    path = spec["path"]
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".cnil-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chown(tmp, *ids(module, spec["owner"], spec["group"]))
+        os.chmod(tmp, int(spec["mode"], 8))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def text_for_diff(data):
+    """Content for --diff, or a note for what is not text."""
+    if data is None:
+        return ""
+    if b"\x00" in data:
+        return "(binary content, %d bytes)\n" % len(data)
+    return to_text(data, errors="surrogate_or_replace")
+
+
+def validate(module, spec):
+    """Every file's input is checked before the first one is written."""
+    path = spec["path"]
+    if not os.path.isabs(path):
+        module.fail_json(msg="cnil_files: %s is not an absolute path" % path)
+    if os.path.isdir(path):
+        module.fail_json(msg="cnil_files: %s is a folder, not a file: remove or move it, then run again" % path)
+    try:
+        int(spec["mode"], 8)
+    except (TypeError, ValueError):
+        module.fail_json(msg="cnil_files: mode %r of %s is not an octal string such as \"0644\"" % (spec["mode"], path))
+    ids(module, spec["owner"], spec["group"])
+
+
+def apply_file(module, spec):
+    path = spec["path"]
+    wanted = to_bytes(spec["content"], errors="surrogate_or_strict")
+    current = read_bytes(path)
+    created = current is None
+    content_changed = current != wanted
+    diffs = []
+    if content_changed:
+        diffs.append({"before_header": path, "after_header": path,
+                      "before": text_for_diff(current), "after": text_for_diff(wanted)})
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            if not module.check_mode:
+                module.fail_json(msg="cnil_files: the folder %s of %s does not exist: the package that provides it is "
+                                     "not installed, or the path is wrong" % (folder, path))
+        elif not module.check_mode:
+            write_atomically(module, spec, wanted)
+    attrs_changed = False
+    if not (module.check_mode and created):
+        file_args = module.load_file_common_arguments({"path": path, "owner": spec["owner"], "group": spec["group"],
+                                                       "mode": spec["mode"]})
+        attr_diff = {"before": {"path": path}, "after": {"path": path}}
+        attrs_changed = module.set_fs_attributes_if_different(file_args, False, diff=attr_diff)
+        if attrs_changed and not content_changed:
+            diffs.append(attr_diff)
+    return {"path": path, "changed": content_changed or attrs_changed, "content_changed": content_changed,
+            "created": created}, diffs
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            files=dict(type="list", elements="dict", required=True, options=dict(
+                path=dict(type="path", required=True),
+                content=dict(type="str", required=True),
+                owner=dict(type="str", default="root"),
+                group=dict(type="str", default="root"),
+                mode=dict(type="str", default="0644"),
+            )),
+        ),
+        supports_check_mode=True,
+    )
+    paths = [spec["path"] for spec in module.params["files"]]
+    if len(set(paths)) != len(paths):
+        module.fail_json(msg="cnil_files: a file is listed twice: %s" % ", ".join(sorted({p for p in paths if paths.count(p) > 1})))
+    for spec in module.params["files"]:
+        validate(module, spec)
+    results, diffs = [], []
+    for spec in module.params["files"]:
+        result, file_diffs = apply_file(module, spec)
+        results.append(result)
+        diffs += file_diffs
+    module.exit_json(changed=any(r["changed"] for r in results), files=results, diff=diffs)
+
+
+if __name__ == "__main__":
+    main()
