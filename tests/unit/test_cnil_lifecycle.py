@@ -2,6 +2,8 @@
 cnil_os_support and the Windows one; the boundaries of each release are tested in test_cnil_upd.py (through the
 Linux filter) and test_cnil_upd_windows.py. Here: what the shared function adds, and that the filter is only a
 wrapper around it."""
+import datetime
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -42,3 +44,21 @@ def test_bad_input_is_an_error_of_the_library_and_of_the_filter():
         cnil_upd.cnil_os_support("Debian 12")
     with pytest.raises(AnsibleFilterError, match="not a date"):
         cnil_upd.os_support(DEBIAN12, today="30/11/2026")
+
+
+def test_windows_support_ends_on_a_patch_tuesday():
+    """Microsoft ends servicing on a second Tuesday: a date typed one day off shows here."""
+    for release in lifecycle.load_lifecycle()[1]:
+        if release["match"]["family"] == "Windows":
+            for key in ("security_until", "extended_until"):
+                if key in release:
+                    day = release[key]
+                    assert day.weekday() == 1 and 8 <= day.day <= 14, (release["id"], key, day)
+
+
+@pytest.mark.parametrize("group, last_day", [("home_pro", "2027-10-12"), ("enterprise", "2028-10-10")])
+def test_windows_11_25h2_is_known_for_both_edition_groups(group, last_day):
+    host = {"family": "Windows", "product": "Windows 11", "edition_group": group, "version": "25H2"}
+    assert lifecycle.os_support(host, False, last_day)["status"] == "supported"
+    day_after = datetime.date.fromisoformat(last_day) + datetime.timedelta(days=1)
+    assert lifecycle.os_support(host, False, day_after.isoformat())["status"] == "ended"
