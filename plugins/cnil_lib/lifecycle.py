@@ -73,6 +73,14 @@ def _matches(match, host):
     return True
 
 
+def declared(value):
+    """The enrolment declaration as Ansible reads a boolean: an extra var (-e name=false) is the string 'false',
+    which bool() would take for true."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
+    return bool(value)
+
+
 def enrolment_declaration(enrolled):
     """How the report shows the host's enrolment in an extended programme that needs one: a declaration."""
     if enrolled:
@@ -91,6 +99,7 @@ def os_support(host, enrolled=False, today=None, lifecycle=None):
     needs enrolment (the declaration, see enrolment_declaration)."""
     if not isinstance(host, dict):
         raise LifecycleError("expects a mapping (family, distribution, version), got %s" % type(host).__name__)
+    enrolled = declared(enrolled)
     now = _date(today, "today") if today else controller_today()
     reviewed, releases = lifecycle or load_lifecycle()
     review_age = (now - reviewed).days

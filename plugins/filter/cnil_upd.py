@@ -66,7 +66,7 @@ def os_support(host, enrolled=False, today=None, lifecycle=None):
 
 
 def cnil_os_support(host, enrolled=False, today=None):
-    return os_support(host, enrolled=bool(enrolled), today=today)
+    return os_support(host, enrolled=enrolled, today=today)
 
 
 class FilterModule:

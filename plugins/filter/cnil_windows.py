@@ -27,6 +27,7 @@ if _PLUGINS not in sys.path:
     sys.path.insert(0, _PLUGINS)
 
 from ansible.module_utils.parsing.convert_bool import boolean  # noqa: E402
+from cnil_lib import lifecycle  # noqa: E402
 from cnil_lib import win_staff_auth as staff  # noqa: E402
 from cnil_lib.catalog import as_date  # noqa: E402
 from cnil_lib.catalog import today as controller_today  # noqa: E402
@@ -38,8 +39,8 @@ description:
   - Part of the cnil_windows filter set (cnil_win_edition, cnil_win_release, cnil_win_secedit_parse,
     cnil_win_password_policy, cnil_win_password_age, cnil_win_lockout, cnil_win_product_state,
     cnil_win_signature_age, cnil_win_antivirus, cnil_win_bitlocker_plan, cnil_win_bitlocker_status,
-    cnil_win_admin_members, cnil_win_escrow_ids, cnil_win_escrow_merge, cnil_win_staff_auth). See the module
-    docstrings.
+    cnil_win_admin_members, cnil_win_escrow_ids, cnil_win_escrow_merge, cnil_win_staff_auth, cnil_win_os_support).
+    See the module docstrings.
 options:
   _input:
     description: CurrentBuild (or CurrentBuildNumber) from HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion.
@@ -138,6 +139,107 @@ def cnil_win_release(build, display_version=None):
     product = "Windows 11" if number >= 22000 else "Windows 10" if number >= 10240 else "Windows (before 10)"
     return {"build": number, "product": product, "release": None, "name": "%s (build %d)" % (product, number),
             "known": False, "display_version": display_version}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Vendor support of the release (CNIL-UPD-01), judged by the same code as on Linux (cnil_lib/lifecycle.py,
+# data/lifecycle.yml). Microsoft gives Windows 11 Home, Pro, Pro Education and Pro for Workstations 24 months per
+# feature update, Enterprise and Education 36 [S: Microsoft lifecycle pages, quoted in data/lifecycle.yml]. LTSC
+# editions (EnterpriseS, IoTEnterpriseS) have their own, longer lifecycle that data/lifecycle.yml does not hold: they
+# get their own group, which no line matches, so they are reported "unknown" rather than judged on the wrong dates.
+# ---------------------------------------------------------------------------------------------------
+def win_edition_group(edition_id):
+    """home_pro, enterprise, ltsc or None (unknown, server) for an EditionID: the lifecycle group of data/lifecycle.yml."""
+    low = str(edition_id or "").strip().lower()
+    if low.startswith(("enterprises", "iotenterprises")):
+        return "ltsc"
+    if low.startswith(("core", "professional")):  # ProfessionalEducation and ProfessionalWorkstation follow Pro
+        return "home_pro"
+    if low.startswith(("enterprise", "iotenterprise", "education")):
+        return "enterprise"
+    return None
+
+
+def cnil_win_os_support(edition, enrolled=False, today=None):
+    """CNIL-UPD-01 on Windows: {ok, status, reason, evidence}. edition: win_cnil_secpol_facts' edition (EditionID,
+    CurrentBuild, UBR, DisplayVersion); enrolled: cnil_upd_extended_support_enrolled (Windows 10 ESU, a declaration
+    of the inventory); today: the controller's date (CNIL_TODAY pins it). PASS while the release of the build is in
+    Microsoft's support for its edition group, or in ESU when the PC is declared enrolled; FAIL once out of support
+    (with the date and the source), for an unknown build or release ("unknown", never a pass), and on Windows Home
+    ("unsupported edition", as every control)."""
+    edition = edition if isinstance(edition, dict) else {}
+    edition_id = edition.get("edition_id")
+    build = edition.get("current_build") or edition.get("current_build_number")
+    release = cnil_win_release(build, edition.get("display_version"))
+    group = win_edition_group(edition_id)
+    host = {"family": "Windows", "product": release["product"], "edition_group": group, "version": release["release"]}
+    support = lifecycle.os_support(host, enrolled=enrolled, today=today)
+    ubr = edition.get("ubr")
+    evidence = {
+        "release": release["name"],
+        "build": None if release["build"] is None else "%s.%s" % (release["build"], ubr) if ubr not in (None, "") else str(release["build"]),
+        "display_version": edition.get("display_version"),
+        "edition_id": edition_id,
+        "edition_group": group,
+        "lifecycle_id": support["id"],
+        "status": support["status"],
+        "security_until": support["security_until"],
+        "extended": support["extended"],
+        "extended_until": support["extended_until"],
+        "days_left": support["days_left"],
+        "source": support["source"],
+        "lifecycle_reviewed": support["reviewed"],
+    }
+    if "extended_support_enrolment" in support:
+        evidence["extended_support_enrolment"] = support["extended_support_enrolment"]
+    waive = ("waive CNIL-UPD-01 / win_os_supported in cnil_waivers with a reason and an expiry no later than the end "
+             "of that support")
+    status = support["status"]
+    if status == "unknown":
+        if group == "ltsc":
+            why = ("%s is an LTSC edition (EditionID %s): its own lifecycle is not in data/lifecycle.yml, so its "
+                   "support is unknown (not a pass)" % (release["name"], edition_id))
+        elif release["release"] is None:
+            why = ("%s: build not known to the toolkit (WINDOWS_RELEASES, plugins/filter/cnil_windows.py; DisplayVersion "
+                   "%s), so its support is unknown (not a pass)" % (release["name"], edition.get("display_version")))
+        else:
+            why = ("%s (EditionID %s) has no line in data/lifecycle.yml, so its support is unknown (not a pass)"
+                   % (release["name"], edition_id))
+        reason = ("%s. Check the release on Microsoft's lifecycle pages; if it is supported, add it to data/lifecycle.yml "
+                  "(dated, sourced) or %s; if not, upgrade the PC" % (why, waive))
+    elif status == "supported":
+        reason = None
+    elif status == "extended":
+        reason = ("%s: standard support ended on %s; %s until %s, counted because the PC is %s"
+                  % (support["name"], support["security_until"], support["extended"], support["extended_until"],
+                     support["extended_support_enrolment"]))
+    elif status == "extended_not_enrolled":
+        reason = ("%s: out of Microsoft's support since %s (standard support ended on %s; source %s). %s runs until %s for "
+                  "an enrolled PC only, and this PC is %s. Upgrade the PC to a supported release, or enrol it in %s and "
+                  "declare it (%s: true in host_vars/<pc>.yml)"
+                  % (support["name"], _day_after(support["security_until"]), support["security_until"], support["source"],
+                     support["extended"], support["extended_until"], support["extended_support_enrolment"],
+                     support["extended"], lifecycle.ENROLMENT_VARIABLE))
+    else:  # ended
+        ended = support["extended_until"] or support["security_until"]
+        reason = "%s: out of Microsoft's support since %s (standard support ended on %s" % (
+            support["name"], _day_after(ended), support["security_until"])
+        if support["extended"]:
+            reason += "; %s ended on %s" % (support["extended"], support["extended_until"])
+        reason += "; source %s). Upgrade the PC to a supported release or replace it" % support["source"]
+        if support["extended"] and not support["extended_automatic"]:
+            reason += ("; if it is covered by a longer paid programme data/lifecycle.yml does not hold (Windows 10 ESU "
+                       "for organisations, years 2 and 3), %s" % waive)
+    if support["review_stale"]:
+        reason = "%s%s(data/lifecycle.yml last reviewed %s)" % (reason or "", " " if reason else "", support["reviewed"])
+    supported_edition = cnil_win_edition(edition_id)
+    if not supported_edition["supported"]:
+        return {"ok": False, "status": status, "reason": supported_edition["reason"], "evidence": evidence}
+    return {"ok": bool(support["supported"]), "status": status, "reason": reason, "evidence": evidence}
+
+
+def _day_after(iso_day):
+    return (datetime.date.fromisoformat(iso_day) + datetime.timedelta(days=1)).isoformat()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -883,4 +985,5 @@ class FilterModule:
             "cnil_win_firewall": cnil_win_firewall,
             "cnil_win_unknown_accounts": cnil_win_unknown_accounts,
             "cnil_win_staff_auth": cnil_win_staff_auth,
+            "cnil_win_os_support": cnil_win_os_support,
         }

@@ -62,3 +62,11 @@ def test_windows_11_25h2_is_known_for_both_edition_groups(group, last_day):
     assert lifecycle.os_support(host, False, last_day)["status"] == "supported"
     day_after = datetime.date.fromisoformat(last_day) + datetime.timedelta(days=1)
     assert lifecycle.os_support(host, False, day_after.isoformat())["status"] == "ended"
+
+
+@pytest.mark.parametrize("value, enrolled", [(True, True), (False, False), ("false", False), ("False", False), ("no", False),
+                                             ("", False), (None, False), ("true", True), ("yes", True), (1, True)])
+def test_the_declaration_is_read_as_ansible_reads_a_boolean(value, enrolled):
+    """-e cnil_upd_extended_support_enrolled=false is the string 'false': never an enrolment."""
+    got = cnil_upd.cnil_os_support(UBUNTU2204, value, "2027-07-01")
+    assert got["status"] == ("extended" if enrolled else "extended_not_enrolled")
