@@ -1,7 +1,8 @@
 #!powershell
 # cnil-cabinet — GPL-3.0-or-later
 # Read-only facts for CNIL-PWD-01/02/03 and CNIL-ACC-01: the effective local security policy
-# (secedit export, [System Access]), the edition and build, and optionally the local accounts.
+# (secedit export, [System Access]), the edition and build, and optionally the local accounts and the
+# sign-in settings the password policy does not govern (Windows Hello PIN).
 # Nothing here depends on the display language: registry values, the secedit INF keys, SIDs.
 # The INF parsing is mirrored by cnil_win_secedit_parse in plugins/filter/cnil_windows.py (unit-tested).
 
@@ -11,6 +12,7 @@ $spec = @{
     options = @{
         security_policy = @{ type = 'bool'; default = $true }
         accounts = @{ type = 'bool'; default = $false }
+        sign_in = @{ type = 'bool'; default = $false }
     }
     supports_check_mode = $true
 }
@@ -163,6 +165,72 @@ function Get-CnilAccount {
     }
 }
 
+function Get-CnilRegistryValueSet {
+    # The values of one registry key (name -> data), or $null when the key does not exist. The key's default
+    # value is left out. Value names and data only, never display text.
+    param([string]$Path)
+    if (-not (Test-Path -LiteralPath $Path)) {
+        return $null
+    }
+    $key = Get-Item -LiteralPath $Path
+    $values = @{}
+    foreach ($name in $key.GetValueNames()) {
+        if ($name -ne '') {
+            $values[$name] = $key.GetValue($name)
+        }
+    }
+    return $values
+}
+
+function Get-CnilSignIn {
+    # Sign-ins the local password policy does not govern (CNIL-PWD-01), read from the registry only: whether the
+    # Windows Hello PIN credential provider is excluded by policy ("Exclude credential providers"), the Windows
+    # Hello for Business policy (PassportForWork, its PINComplexity), the "Windows Hello sign-in only for Microsoft
+    # accounts" switch, and the PIN provider's per-account keys (named by SID; LogonCredsAvailable 1 when that
+    # account has a PIN [U]). The decision is cnil_win_policy_bypass in plugins/filter/cnil_windows.py.
+    $pinProvider = '{D6886603-9D2F-4EB2-B667-1971041FA96B}'
+    $system = Get-CnilRegistryValueSet -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System'
+    $excluded = $null
+    if ($null -ne $system -and $system.ContainsKey('ExcludedCredentialProviders')) {
+        $excluded = $system['ExcludedCredentialProviders']
+    }
+    $device = Get-CnilRegistryValueSet -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\PasswordLess\Device'
+    $passwordless = $null
+    if ($null -ne $device -and $device.ContainsKey('DevicePasswordLessBuildVersion')) {
+        $passwordless = $device['DevicePasswordLessBuildVersion']
+    }
+    $passport = Get-CnilRegistryValueSet -Path 'HKLM:\SOFTWARE\Policies\Microsoft\PassportForWork'
+    $pinComplexity = Get-CnilRegistryValueSet -Path 'HKLM:\SOFTWARE\Policies\Microsoft\PassportForWork\PINComplexity'
+    $accounts = @()
+    $accountsError = $null
+    $providerPath = "HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\$pinProvider"
+    try {
+        if (Test-Path -LiteralPath $providerPath) {
+            foreach ($child in @(Get-ChildItem -LiteralPath $providerPath -ErrorAction Stop)) {
+                $values = Get-CnilRegistryValueSet -Path $child.PSPath
+                $available = $null
+                if ($null -ne $values -and $values.ContainsKey('LogonCredsAvailable')) {
+                    $available = $values['LogonCredsAvailable']
+                }
+                $accounts += @{ sid = $child.PSChildName; logon_creds_available = $available }
+            }
+        }
+    }
+    catch {
+        $accounts = $null
+        $accountsError = $_.Exception.Message
+    }
+    return @{
+        pin_credential_provider = $pinProvider
+        excluded_credential_providers = $excluded
+        passport_for_work = $passport
+        pin_complexity = $pinComplexity
+        device_passwordless_build_version = $passwordless
+        pin_provider_accounts = $accounts
+        pin_provider_accounts_error = $accountsError
+    }
+}
+
 $module.Result.edition = Get-CnilEdition
 
 if ($module.Params.security_policy) {
@@ -177,6 +245,10 @@ if ($module.Params.security_policy) {
 
 if ($module.Params.accounts) {
     $module.Result.accounts = Get-CnilAccount
+}
+
+if ($module.Params.sign_in) {
+    $module.Result.sign_in = Get-CnilSignIn
 }
 
 $module.ExitJson()
