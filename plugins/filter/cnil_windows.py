@@ -39,7 +39,8 @@ description:
   - Part of the cnil_windows filter set (cnil_win_edition, cnil_win_release, cnil_win_secedit_parse,
     cnil_win_password_policy, cnil_win_password_age, cnil_win_lockout, cnil_win_product_state,
     cnil_win_signature_age, cnil_win_antivirus, cnil_win_bitlocker_plan, cnil_win_bitlocker_status,
-    cnil_win_admin_members, cnil_win_escrow_ids, cnil_win_escrow_merge, cnil_win_staff_auth, cnil_win_os_support).
+    cnil_win_admin_members, cnil_win_escrow_ids, cnil_win_escrow_merge, cnil_win_staff_auth, cnil_win_os_support,
+    cnil_win_policy_bypass).
     See the module docstrings.
 options:
   _input:
@@ -388,6 +389,128 @@ def cnil_win_lockout(system_access, max_attempts, min_duration, min_reset=None):
     return {"ok": not problems, "reason": "; ".join(problems) or None, "attempts": count,
             "duration_minutes": duration, "reset_minutes": reset,
             "until_admin_unlocks": duration is not None and duration <= 0}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sign-ins the local password policy does not govern (CNIL-PWD-01, issue 6). A Microsoft account's password is
+# set and checked by Microsoft, not by this PC's policy (catalog PWD-01, Windows [U]); a Windows Hello PIN is a
+# sign-in of its own, outside the password policy. Read by win_cnil_secpol_facts (accounts, sign_in); reported,
+# never changed: excluding the PIN provider could lock out a user whose only known sign-in is the PIN (a Microsoft
+# account with "Windows Hello sign-in only" on, a forgotten password), which the toolkit cannot see from here.
+# ---------------------------------------------------------------------------------------------------
+PIN_CREDENTIAL_PROVIDER = "{D6886603-9D2F-4EB2-B667-1971041FA96B}"
+EXCLUDE_POLICY = ("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System ExcludedCredentialProviders "
+                  "(Computer Configuration > Administrative Templates > System > Logon > Exclude credential providers)")
+POLICY_BYPASS_CHECK = "CNIL-PWD-01 / win_policy_bypass"
+
+
+def credential_providers(value):
+    """The CLSIDs of an ExcludedCredentialProviders value (REG_SZ, comma-separated; a list if written as
+    REG_MULTI_SZ), upper case in braces, whatever spaces, braces or case were typed."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[,;\s]+", str(value))
+    found = []
+    for item in items:
+        text = str(item).strip().strip('"').strip().strip("{}").strip()
+        if text:
+            found.append("{%s}" % text.upper())
+    return found
+
+
+def _passport_state(passport):
+    """Windows Hello for Business policy: on (Enabled 1), off (Enabled 0) or not configured."""
+    enabled = _int_or_none((passport or {}).get("Enabled")) if isinstance(passport, dict) else None
+    if enabled is None:
+        return "not configured"
+    return "on (PassportForWork Enabled %d)" % enabled if enabled else "off (PassportForWork Enabled 0)"
+
+
+def cnil_win_policy_bypass(users, sign_in, edition=None):
+    """CNIL-PWD-01 on Windows: {ok, reason, evidence}. FAIL when an enabled local account signs in with a Microsoft
+    account (PrincipalSource MicrosoftAccount), when an enabled account's type is not reported (it might be one: never
+    a silent pass), or when Windows Hello PIN sign-in is allowed, i.e. the PIN credential provider is not excluded by
+    the "Exclude credential providers" policy. PassportForWork Enabled 0 alone does not count as "PIN off": its effect
+    on the PIN of local and Microsoft accounts is not confirmed. users: win_cnil_secpol_facts accounts.users; sign_in:
+    its sign_in result; edition: cnil_win_edition of the PC (Home: FAIL 'unsupported edition', as every control).
+    The reason says what to do: convert the accounts, exclude the PIN provider by policy once every user knows a
+    password, or waive the check (cnil_waivers) if the cabinet keeps them."""
+    users_read = isinstance(users, list)
+    enabled = [u for u in users or [] if isinstance(u, dict) and u.get("name") and _true(u.get("enabled"))]
+    disabled = [u for u in users or [] if isinstance(u, dict) and u.get("name") and not _true(u.get("enabled"))]
+
+    def source(user):
+        return str(user.get("principal_source") or "").strip()
+
+    microsoft = sorted(str(u["name"]) for u in enabled if source(u).lower() == "microsoftaccount")
+    other = {str(u["name"]): source(u) or "not reported" for u in enabled if source(u).lower() not in ("local", "microsoftaccount")}
+    names_by_sid = {str(u.get("sid")).upper(): str(u["name"]) for u in users or [] if isinstance(u, dict) and u.get("sid")}
+
+    read = isinstance(sign_in, dict)
+    sign_in = sign_in if read else {}
+    excluded = PIN_CREDENTIAL_PROVIDER in credential_providers(sign_in.get("excluded_credential_providers"))
+    passport = _passport_state(sign_in.get("passport_for_work"))
+    passwordless = _int_or_none(sign_in.get("device_passwordless_build_version"))
+    pin_accounts = sign_in.get("pin_provider_accounts")
+    pin_set_up = None
+    if isinstance(pin_accounts, list):
+        pin_set_up = sorted(names_by_sid.get(str(a.get("sid")).upper(), str(a.get("sid")))
+                            for a in pin_accounts if isinstance(a, dict) and _int_or_none(a.get("logon_creds_available")) == 1)
+
+    evidence = {
+        "microsoft_accounts": microsoft,
+        "microsoft_accounts_disabled": sorted(str(u["name"]) for u in disabled if source(u).lower() == "microsoftaccount"),
+        "accounts_of_other_type": other,
+        "pin_sign_in": None if not read else "off: excluded by policy" if excluded else "allowed",
+        "excluded_credential_providers": sign_in.get("excluded_credential_providers"),
+        "windows_hello_for_business_policy": passport if read else None,
+        "pin_complexity": sign_in.get("pin_complexity"),
+        "windows_hello_required_for_microsoft_accounts": None if passwordless is None else passwordless == 2,
+        "pin_set_up_for": pin_set_up,
+        "pin_set_up_for_error": sign_in.get("pin_provider_accounts_error"),
+        "enforced": "no: reported only (docs/windows.md)",
+    }
+    if edition is not None and not edition.get("supported"):
+        return {"ok": False, "reason": edition.get("reason"), "evidence": evidence}
+
+    problems = []
+    if not users_read:
+        problems.append("the local accounts were not read: Microsoft-account sign-ins cannot be ruled out")
+    if microsoft:
+        text = ("Microsoft-account sign-in for %s: the password is Microsoft's, not governed by this PC's password "
+                "policy. Convert each to a local account with a password that meets the policy (as the user: Settings > "
+                "Accounts > Your info > Sign in with a local account instead)" % ", ".join(microsoft))
+        if passwordless == 2 and read and excluded:
+            text += ("; Windows Hello sign-in is required for Microsoft accounts on this PC (DevicePasswordLessBuildVersion "
+                     "2) while the PIN provider is excluded: these accounts may have no way left to sign in, check "
+                     "that first")
+        elif passwordless == 2:
+            text += ("; Windows Hello sign-in is required for Microsoft accounts on this PC (DevicePasswordLessBuildVersion "
+                     "2): their password is not even offered at sign-in, so convert them before the PIN is turned off")
+        problems.append(text)
+    if other:
+        problems.append("account type not reported as local by Get-LocalUser (PrincipalSource) for %s: check in "
+                        "Settings > Accounts whether it signs in with a Microsoft account"
+                        % ", ".join("%s (%s)" % item for item in sorted(other.items())))
+    if not read:
+        problems.append("the sign-in settings were not read: Windows Hello PIN sign-in cannot be ruled out")
+    elif not excluded:
+        text = ("Windows Hello PIN sign-in is allowed (the PIN credential provider %s is not excluded by policy; "
+                "Windows Hello for Business policy %s)" % (PIN_CREDENTIAL_PROVIDER, passport))
+        if pin_set_up:
+            text += ", PIN set up for %s" % ", ".join(pin_set_up)
+        text += (": a PIN is a sign-in of its own, outside the password policy. Once every user of the PC knows a "
+                 "password that meets the policy, exclude %s by policy: %s. The toolkit does not set it (a user whose "
+                 "only known sign-in is the PIN would be locked out)" % (PIN_CREDENTIAL_PROVIDER, EXCLUDE_POLICY))
+        if passport.startswith("off"):
+            text += ("; PassportForWork Enabled 0 is not counted as PIN off: its effect on the PIN of local and Microsoft "
+                     "accounts is not confirmed")
+        problems.append(text)
+    if not problems:
+        return {"ok": True, "reason": None, "evidence": evidence}
+    problems.append("if the cabinet decides to keep them, waive %s in cnil_waivers with a reason and an expiry"
+                    % POLICY_BYPASS_CHECK)
+    return {"ok": False, "reason": "; ".join(problems), "evidence": evidence}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -986,4 +1109,5 @@ class FilterModule:
             "cnil_win_unknown_accounts": cnil_win_unknown_accounts,
             "cnil_win_staff_auth": cnil_win_staff_auth,
             "cnil_win_os_support": cnil_win_os_support,
+            "cnil_win_policy_bypass": cnil_win_policy_bypass,
         }
