@@ -567,7 +567,7 @@ def test_the_ssh_config_uses_forward_slashes_and_pins_the_host():
 # --- dispatch, play and docs -------------------------------------------------------------------------------
 def test_main_dispatches_windows_to_windows_yml_under_the_switch():
     main = yaml.safe_load(open(os.path.join(ROLE, "tasks", "main.yml"), encoding="utf-8"))
-    imports = {t["ansible.builtin.import_tasks"]: t for t in main if "ansible.builtin.import_tasks" in t}
+    imports = {t["ansible.builtin.include_tasks"]["file"]: t for t in main if "ansible.builtin.include_tasks" in t}
     assert set(imports) == {"debian.yml", "windows.yml"}
     assert "ansible_facts['os_family'] == 'Windows'" in imports["windows.yml"]["when"]
     assert all("cnil_bkp_enabled | bool" in t["when"] for t in main)

@@ -66,3 +66,26 @@ def test_every_control_id_in_tasks_and_floors_is_in_the_catalog():
     used = {t["name"].split(" | ")[0] for p in TASK_FILES for t in tasks_of(p)}
     used |= {f["control"] for f in yaml.safe_load(open(os.path.join(ROOT, "data", "floors.yml")))["floors"]}
     assert used <= catalog, used - catalog
+
+
+MAINS = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "main.yml")))
+
+
+@pytest.mark.parametrize("path", MAINS, ids=lambda p: p.split(os.sep)[-3])
+def test_os_task_files_are_included_with_the_tags_an_import_would_give(path):
+    """The OS dispatch includes its task file (an import would put every Windows task into a Linux run, each one
+    evaluated and skipped: 83 per PC, ~8 s per audit). An include must select the same tasks as the import did:
+    `apply: tags` gives every included task the tags the import gave it, and the include itself carries every tag
+    used inside the file, else `--tags CNIL-PWD-02` would skip the include and never reach the PWD-02 tasks."""
+    role_dir = os.path.dirname(path)
+    main = yaml.safe_load(open(path, encoding="utf-8"))
+    assert not [t for t in main if "ansible.builtin.import_tasks" in t], "OS task files are included, not imported"
+    includes = [t for t in main if "ansible.builtin.include_tasks" in t]
+    assert includes
+    for task in includes:
+        spec = task["ansible.builtin.include_tasks"]
+        applied = spec["apply"]["tags"]
+        assert set(applied) <= set(task["tags"]), task["name"]
+        inner = {tag for t in tasks_of(os.path.join(role_dir, spec["file"])) for tag in t.get("tags") or []}
+        assert inner <= set(task["tags"]), "%s: tags used in %s but not on its include: %s" % (
+            task["name"], spec["file"], sorted(inner - set(task["tags"])))

@@ -133,11 +133,11 @@ def test_the_winrm_rule_is_enforced_before_inbound_is_blocked():
 
 @pytest.mark.parametrize("role", sorted(EXPECTED_ROLES | LATER_ROLES | {"cnil_lock"}))
 def test_main_dispatches_windows_hosts_to_windows_yml_and_keeps_the_linux_path(role):
-    """Each role's tasks/main.yml imports windows.yml under its area switch for Windows hosts only, and its
+    """Each role's tasks/main.yml includes windows.yml under its area switch for Windows hosts only, and its
     Debian import is still there, under the same switch, for Debian hosts only."""
     area_switch = "%s_enabled | bool" % role
     main = tasks(os.path.join(ROOT, "roles", role, "tasks", "main.yml"))
-    imports = {t["ansible.builtin.import_tasks"]: t for t in main if "ansible.builtin.import_tasks" in t}
+    imports = {t["ansible.builtin.include_tasks"]["file"]: t for t in main if "ansible.builtin.include_tasks" in t}
     windows = imports.pop("windows.yml")
     assert area_switch in windows["when"] and "ansible_facts['os_family'] == 'Windows'" in windows["when"]
     assert role in windows["tags"]
