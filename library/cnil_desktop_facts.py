@@ -17,6 +17,9 @@ description:
     C(gnome) is true when one of them is a GNOME session (C(gnome), C(gnome-*), C(ubuntu), C(ubuntu-*)). The one
     place for this detection: CNIL-LOCK-01 (idle lock), CNIL-DEV-01 (media autorun) and CNIL-AUTH-01 (card-removal
     lock) all ask it, and each role keeps its own override.
+  - >-
+    Also sets the fact C(cnil_desktop) (C(sessions), C(gnome)): the roles run this module only when that fact is
+    not set yet, so a baseline run looks once per host, not once per role.
   - Changes nothing, in check mode or not.
 options:
   session_dirs:
@@ -44,6 +47,11 @@ gnome:
   description: A GNOME session is installed.
   returned: always
   type: bool
+ansible_facts:
+  description: The same answer as the fact C(cnil_desktop), for the roles that ask after this one.
+  returned: always
+  type: dict
+  sample: {cnil_desktop: {sessions: [gnome], gnome: true}}
 """
 
 import os
@@ -73,7 +81,9 @@ def main():
     )
     listing = {folder: os.listdir(folder) for folder in module.params["session_dirs"] if os.path.isdir(folder)}
     found = sessions_in(listing)
-    module.exit_json(changed=False, sessions=found, gnome=is_gnome(found))
+    gnome = is_gnome(found)
+    module.exit_json(changed=False, sessions=found, gnome=gnome,
+                     ansible_facts={"cnil_desktop": {"sessions": found, "gnome": gnome}})
 
 
 if __name__ == "__main__":

@@ -37,3 +37,4 @@ def test_module_lists_session_folders_read_only(tmp_path, check):
                           capture_output=True, text=True)
     out = json.loads(proc.stdout)
     assert out["changed"] is False and out["sessions"] == ["gnome-xorg"] and out["gnome"] is True
+    assert out["ansible_facts"] == {"cnil_desktop": {"sessions": ["gnome-xorg"], "gnome": True}}  # asked once per run

@@ -1,0 +1,73 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# cnil-cabinet — GPL-3.0-or-later
+"""Ansible module: the installed Debian packages, as the fact `packages`, from one dpkg-query call (read-only)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: cnil_package_facts
+short_description: Installed Debian packages as the fact C(packages), read with one dpkg-query call
+description:
+  - >-
+    Sets the fact C(packages) in the format of M(ansible.builtin.package_facts) (name to a list of
+    C(name), C(version), C(arch), C(source)), read from dpkg's database with one C(dpkg-query) call.
+  - >-
+    Why not M(ansible.builtin.package_facts): on Debian it loads python3-apt's whole cache, which costs about
+    0.8 s more per PC and run, measured by C(make bench). The roles only ask which packages are installed.
+  - >-
+    A package counts as installed when dpkg has a version of it in place (status installed, or waiting for
+    triggers). Half-installed or half-configured packages do not count: the roles then ask apt to install them,
+    which repairs them.
+  - Changes nothing, in check mode or not.
+options: {}
+author: cnil-cabinet
+"""
+
+EXAMPLES = r"""
+- name: CNIL-FW-01 | read installed packages
+  cnil_package_facts:
+  when: ansible_facts['packages'] is not defined
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: The fact C(packages).
+  returned: success
+  type: dict
+  sample: {packages: {ufw: [{name: ufw, version: "0.36.2-1", arch: all, source: apt}]}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+# dpkg's current status (the second letter of db:Status-Abbrev): i installed, W and t waiting for triggers.
+INSTALLED = frozenset("iWt")
+FORMAT = "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n"
+
+
+def parse(output):
+    """{name: [{name, version, arch, source}]} from dpkg-query's lines, installed packages only."""
+    packages = {}
+    for line in output.splitlines():
+        fields = line.split("\t")
+        if len(fields) != 4 or len(fields[3]) < 2 or fields[3][1] not in INSTALLED:
+            continue
+        name, version, arch, _status = fields
+        packages.setdefault(name, []).append({"name": name, "version": version, "arch": arch, "source": "apt"})
+    return packages
+
+
+def main():
+    module = AnsibleModule(argument_spec={}, supports_check_mode=True)
+    dpkg_query = module.get_bin_path("dpkg-query")
+    if not dpkg_query:
+        module.fail_json(msg="cnil_package_facts: dpkg-query not found; this module reads Debian-family systems only")
+    rc, out, err = module.run_command([dpkg_query, "-W", "-f", FORMAT], environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        module.fail_json(msg="cnil_package_facts: dpkg-query failed (exit %d): %s" % (rc, err.strip()))
+    module.exit_json(changed=False, ansible_facts={"packages": parse(out)})
+
+
+if __name__ == "__main__":
+    main()

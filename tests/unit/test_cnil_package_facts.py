@@ -1,0 +1,55 @@
+"""cnil_package_facts: the fact `packages` in package_facts' format, installed packages only, from dpkg-query."""
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+import cnil_package_facts as cpf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+LINES = "\n".join([
+    "ufw\t0.36.2-1\tall\tii ",
+    "libc6\t2.36-9\tamd64\tii ",
+    "libc6\t2.36-9\ti386\tii ",
+    "clamav\t1.0.7\tamd64\trc ",        # removed, configuration left: not installed
+    "pamtester\t0.1.2\tamd64\tiU ",     # unpacked, not configured: apt must finish it
+    "libpam-runtime\t1.5.2\tall\tiW ",  # waiting for triggers: in place
+    "broken line",
+]) + "\n"
+
+
+def test_installed_packages_only_in_package_facts_format():
+    got = cpf.parse(LINES)
+    assert set(got) == {"ufw", "libc6", "libpam-runtime"}
+    assert got["ufw"] == [{"name": "ufw", "version": "0.36.2-1", "arch": "all", "source": "apt"}]
+    assert [p["arch"] for p in got["libc6"]] == ["amd64", "i386"]
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_module_runs_dpkg_query_once_and_sets_the_fact(tmp_path, check):
+    fake = tmp_path / "dpkg-query"
+    log = tmp_path / "calls"
+    fake.write_text("#!/bin/sh\necho \"$@\" >> %s\nprintf 'ufw\\t0.36.2-1\\tall\\tii \\nclamav\\t1.0\\tamd64\\trc \\n'\n" % log)
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    argfile = tmp_path / "args.json"
+    argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"_ansible_check_mode": check}}))
+    env = dict(os.environ, PATH=str(tmp_path) + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "library", "cnil_package_facts.py"), str(argfile)],
+                          capture_output=True, text=True, env=env)
+    out = json.loads(proc.stdout)
+    assert out["changed"] is False
+    assert list(out["ansible_facts"]["packages"]) == ["ufw"]
+    assert log.read_text().count("-W -f ") == 1  # one call
+
+
+def test_module_fails_clearly_without_dpkg(tmp_path):
+    argfile = tmp_path / "args.json"
+    argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {}}))
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "library", "cnil_package_facts.py"), str(argfile)],
+                          capture_output=True, text=True, env=dict(os.environ, PATH=str(tmp_path)))
+    out = json.loads(proc.stdout)
+    assert out["failed"] and "dpkg-query not found" in out["msg"]
