@@ -157,3 +157,20 @@ def test_the_password_is_in_no_process_list_and_no_file_but_its_own(host, target
     found = subprocess.run(f"docker exec {target.backend.host} tar -c -f - /etc /root /home /srv /var /usr/local 2>/dev/null "
                            f"| grep -acF -f {pattern}", shell=True, capture_output=True, text=True)
     assert found.stdout.strip() == "0", found.stdout
+
+
+def test_the_backup_host_checks_its_sshd_drop_in_before_writing_it(target):
+    """The role's own validate command (read from the role) passes the drop-in in place and refuses a broken one,
+    on the real backup host: a drop-in sshd refuses is never written, so the next reload cannot stop sshd."""
+    import os
+    import yaml
+    tasks = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "roles", "cnil_bkp_target", "tasks",
+                                             "debian.yml"), encoding="utf-8"))
+    task = next(t for t in tasks if "ansible.builtin.template" in t and "sshd_config" in t["ansible.builtin.template"]["src"])
+    validate = task["ansible.builtin.template"]["validate"]
+    dropin = "/etc/ssh/sshd_config.d/cnil-backup.conf"
+    assert target.file(dropin).exists
+    assert target.run(validate.replace("%s", dropin)).rc == 0
+    broken = target.run(f"sed 's/^    ChrootDirectory .*/    ChrootDirectory/; $a PermitRootLogin maybe' {dropin} > /tmp/broken.conf"
+                        f" && {validate.replace('%s', '/tmp/broken.conf')}; rc=$?; rm -f /tmp/broken.conf; exit $rc")
+    assert broken.rc != 0 and "ChrootDirectory" in broken.stderr + broken.stdout, broken.stderr
