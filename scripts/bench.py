@@ -171,6 +171,29 @@ class Docker:
             run(["docker", "network", "rm", self.network], check=False)
 
 
+def containers_cpu_s(names):
+    """CPU time (s) the containers have used so far, from their cgroups (v1 cpuacct or v2 cpu.stat); None when
+    unreadable. On this machine the PCs run their modules on the controller's own cores: measured separately."""
+    total = 0.0
+    for name in names:
+        cid = run(["docker", "inspect", "-f", "{{.Id}}", name], check=False).stdout.strip()
+        for path in ("/sys/fs/cgroup/cpuacct/docker/%s/cpuacct.usage" % cid,
+                     "/sys/fs/cgroup/cpu,cpuacct/docker/%s/cpuacct.usage" % cid,
+                     "/sys/fs/cgroup/system.slice/docker-%s.scope/cpu.stat" % cid):
+            try:
+                text = open(path, encoding="ascii").read()
+            except OSError:
+                continue
+            if path.endswith("cpu.stat"):
+                total += int(re.search(r"^usage_usec (\d+)", text, re.M).group(1)) / 1e6
+            else:
+                total += int(text.strip()) / 1e9
+            break
+        else:
+            return None
+    return total
+
+
 def write_inventory(path, names, group="cnil_linux", link_group_vars=True):
     os.makedirs(path, exist_ok=True)
     hosts = {n: {"ansible_connection": "community.docker.docker", "ansible_host": n,
@@ -314,6 +337,7 @@ def measure(name, cmd, env, log_path, hosts, expect_rc=(0,)):
     """Run one timed command; return its figures. Raises when the run is not a valid sample."""
     usage_path = log_path + ".rusage.json"
     load_before = os.getloadavg()[0]
+    pcs_before = containers_cpu_s(hosts)
     with open(log_path, "w", encoding="utf-8") as out:
         out.write("+ %s\n" % " ".join(cmd))
         out.flush()
@@ -327,6 +351,7 @@ def measure(name, cmd, env, log_path, hosts, expect_rc=(0,)):
         sampler.done.set()
         sampler.join()
     load_after = os.getloadavg()[0]
+    pcs_after = containers_cpu_s(hosts)
     with open(usage_path, encoding="utf-8") as handle:
         usage = json.load(handle)
     with open(log_path, encoding="utf-8", errors="replace") as handle:
@@ -334,6 +359,7 @@ def measure(name, cmd, env, log_path, hosts, expect_rc=(0,)):
     recap, tasks = parse_output(text)
     result = {
         "phase": name, "rc": rc, "wall_s": round(wall, 2), "cpu_s": round(usage["utime"] + usage["stime"], 2),
+        "pcs_cpu_s": round(pcs_after - pcs_before, 2) if pcs_before is not None and pcs_after is not None else None,
         "peak_pss_mib": round(sampler.peak_kib / 1024, 1), "max_rss_mib": round(usage["maxrss_kib"] / 1024, 1),
         "load1_before": round(load_before, 2), "load1_after": round(load_after, 2), "hosts": len(hosts),
         "changed": sum(r["changed"] for r in recap.values()), "failed": sum(r["failed"] for r in recap.values()),
@@ -358,8 +384,9 @@ def measure(name, cmd, env, log_path, hosts, expect_rc=(0,)):
         problems.append("%d failed" % result["failed"])
     if problems:
         raise RuntimeError("%s: not a valid sample (%s); see %s" % (name, "; ".join(problems), log_path))
-    log("%-10s N=%-3d %7.1f s wall  %6.1f s CPU  %6.1f MiB peak  changed=%d  load %.1f→%.1f"
-        % (name, len(hosts), wall, result["cpu_s"], result["peak_pss_mib"], result["changed"], load_before, load_after))
+    log("%-10s N=%-3d %7.1f s wall  %6.1f s CPU  %s s PCs' CPU  %6.1f MiB peak  changed=%d  load %.1f→%.1f"
+        % (name, len(hosts), wall, result["cpu_s"], fmt(result["pcs_cpu_s"]), result["peak_pss_mib"], result["changed"],
+           load_before, load_after))
     return result
 
 
@@ -582,6 +609,8 @@ def summarise(data, profiles):
             "phase": phase, "size": size, "runs": len(runs), "wall_s": median([r["wall_s"] for r in runs]),
             "wall_s_all": [r["wall_s"] for r in runs], "wall_s_per_host": median([r["wall_s"] / size for r in runs]),
             "cpu_s": median([r["cpu_s"] for r in runs]), "cpu_s_per_host": median([r["cpu_s"] / size for r in runs]),
+            "pcs_cpu_s_per_host": median([r["pcs_cpu_s"] / size for r in runs if r.get("pcs_cpu_s") is not None])
+            if any(r.get("pcs_cpu_s") is not None for r in runs) else None,
             "peak_pss_mib": median([r["peak_pss_mib"] for r in runs]),
             "peak_pss_mib_per_host": median([r["peak_pss_mib"] / size for r in runs]),
             "max_rss_mib": median([r["max_rss_mib"] for r in runs]),
@@ -760,9 +789,9 @@ def render(result):
         "(ansible-playbook, its workers and the docker CLI; not dockerd). Memory: peak of the summed PSS of that "
         "process tree.",
         "",
-        "| phase | N | runs | wall s | s / PC | CPU s | CPU s / PC | peak MiB | MiB / PC | tasks run / PC | "
-        "changed | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| phase | N | runs | wall s | s / PC | CPU s | CPU s / PC | PC's own CPU s / PC | peak MiB | MiB / PC | "
+        "tasks run / PC | changed | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     order = ["apply_cold", "apply_warm", "audit", "floor", "peer"]
     keys = sorted(table, key=lambda k: (table[k]["size"], order.index(table[k]["phase"].split(":")[0]), table[k]["phase"]))
@@ -774,9 +803,10 @@ def render(result):
             profile = phase.split(":", 1)[1] if ":" in phase else result["peer_profiles"][0]
             label = "OpenSCAP ANSSI BP-028 *%s* playbook (%s tasks), check mode, pristine PC" % (
                 profile, result["peer"]["profiles"][profile]["tasks"])
-        lines.append("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             label, row["size"], row["runs"], fmt(row["wall_s"]), fmt(row["wall_s_per_host"]), fmt(row["cpu_s"]),
-            fmt(row["cpu_s_per_host"]), fmt(row["peak_pss_mib"]), fmt(row["peak_pss_mib_per_host"]),
+            fmt(row["cpu_s_per_host"]), fmt(row.get("pcs_cpu_s_per_host")), fmt(row["peak_pss_mib"]),
+            fmt(row["peak_pss_mib_per_host"]),
             fmt(row["tasks_run_per_host"]), row["changed"], fmt(row["load1"])))
     lines += ["", "Every run's wall time (s): " + "; ".join(
         "%s N=%d: %s" % (table[k]["phase"], table[k]["size"], ", ".join(fmt(v) for v in table[k]["wall_s_all"]))
@@ -932,6 +962,16 @@ def analyse(result):
         else:
             text += "."
         out.append(text)
+        pcs1, pcs20 = audit1.get("pcs_cpu_s_per_host"), audit20.get("pcs_cpu_s_per_host")
+        if pcs1 and pcs20:
+            shared = 20 * (audit20["cpu_s_per_host"] + pcs20) / result["machine"]["nproc"]
+            out.append("- Here the PCs are containers on the same %s cores: each PC's own share of the audit (its "
+                       "Python running the modules) is %s s of CPU for 1 PC, %s s each for 20. Controller and PCs "
+                       "together need at least %s s of the %s cores for 20 PCs, %s × the one-PC audit, before any "
+                       "waiting. On a real cabinet each PC runs its modules on its own processor, and the "
+                       "controller's CPU alone would allow %s × the one-PC audit."
+                       % (result["machine"]["nproc"], fmt(pcs1), fmt(pcs20), fmt(shared), result["machine"]["nproc"],
+                          fmt(shared / audit1["wall_s"]), fmt(cpu_floor / audit1["wall_s"])))
     return out
 
 
