@@ -21,7 +21,32 @@ description:
     it installs it); in check mode a missing folder only means the file would be created.
   - Not for files that need a validator before they are put in place (sudoers, sshd_config); use
     C(ansible.builtin.template) with C(validate) for those.
+  - >-
+    C(directories) are made (or given their owner, group and mode) before the files, in the same call, for a
+    folder the toolkit owns itself (the local facts folder), so one call replaces a C(file) task and this one.
 options:
+  directories:
+    description: Folders made first, parents included, each with its owner, group and mode.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the folder.
+        type: path
+        required: true
+      owner:
+        description: Owner.
+        type: str
+        default: root
+      group:
+        description: Group.
+        type: str
+        default: root
+      mode:
+        description: Permissions, as an octal string such as C("0755").
+        type: str
+        default: "0755"
   files:
     description: The files, each written whole.
     type: list
@@ -68,6 +93,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+directories:
+  description: One entry per folder of C(directories), in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The folder.
+      type: str
+    changed:
+      description: Whether it was (or, in check mode, would be) made or given its owner, group or mode.
+      type: bool
+    created:
+      description: Whether it did not exist.
+      type: bool
 files:
   description: One entry per file, in the order given.
   returned: always
@@ -157,6 +197,37 @@ def validate(module, spec):
     ids(module, spec["owner"], spec["group"])
 
 
+def validate_directory(module, spec):
+    path = spec["path"]
+    if not os.path.isabs(path):
+        module.fail_json(msg="cnil_files: %s is not an absolute path" % path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        module.fail_json(msg="cnil_files: %s should be a folder and is a file: remove or move it, then run again" % path)
+    try:
+        int(spec["mode"], 8)
+    except (TypeError, ValueError):
+        module.fail_json(msg="cnil_files: mode %r of %s is not an octal string such as \"0755\"" % (spec["mode"], path))
+    ids(module, spec["owner"], spec["group"])
+
+
+def apply_directory(module, spec):
+    path = spec["path"]
+    created = not os.path.isdir(path)
+    diffs = []
+    if created:
+        diffs.append({"before": {"path": path, "state": "absent"}, "after": {"path": path, "state": "directory"}})
+        if module.check_mode:
+            return {"path": path, "changed": True, "created": True}, diffs
+        os.makedirs(path, mode=0o700)  # given its own mode below, never wider on the way
+    file_args = module.load_file_common_arguments({"path": path, "owner": spec["owner"], "group": spec["group"],
+                                                   "mode": spec["mode"]})
+    attr_diff = {"before": {"path": path}, "after": {"path": path}}
+    attrs_changed = module.set_fs_attributes_if_different(file_args, False, diff=attr_diff)
+    if attrs_changed and not created:
+        diffs.append(attr_diff)
+    return {"path": path, "changed": created or attrs_changed, "created": created}, diffs
+
+
 def apply_file(module, spec):
     path = spec["path"]
     wanted = to_bytes(spec["content"], errors="surrogate_or_strict")
@@ -189,6 +260,12 @@ def apply_file(module, spec):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            directories=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True),
+                owner=dict(type="str", default="root"),
+                group=dict(type="str", default="root"),
+                mode=dict(type="str", default="0755"),
+            )),
             files=dict(type="list", elements="dict", required=True, options=dict(
                 path=dict(type="path", required=True),
                 content=dict(type="str", required=True),
@@ -202,14 +279,20 @@ def main():
     paths = [spec["path"] for spec in module.params["files"]]
     if len(set(paths)) != len(paths):
         module.fail_json(msg="cnil_files: a file is listed twice: %s" % ", ".join(sorted({p for p in paths if paths.count(p) > 1})))
+    for spec in module.params["directories"]:
+        validate_directory(module, spec)
     for spec in module.params["files"]:
         validate(module, spec)
-    results, diffs = [], []
+    folders, results, diffs = [], [], []
+    for spec in module.params["directories"]:
+        result, dir_diffs = apply_directory(module, spec)
+        folders.append(result)
+        diffs += dir_diffs
     for spec in module.params["files"]:
         result, file_diffs = apply_file(module, spec)
         results.append(result)
         diffs += file_diffs
-    module.exit_json(changed=any(r["changed"] for r in results), files=results, diff=diffs)
+    module.exit_json(changed=any(r["changed"] for r in folders + results), directories=folders, files=results, diff=diffs)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 MODULE = os.path.join(ROOT, "library", "cnil_files.py")
 
 
-def run(tmp_path, files, check=False):
+def run(tmp_path, files, check=False, directories=None):
     argfile = tmp_path / "args.json"
     argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"files": files, "_ansible_check_mode": check,
-                                                           "_ansible_diff": True}}))
+                                                           "directories": directories or [], "_ansible_diff": True}}))
     proc = subprocess.run([sys.executable, MODULE, str(argfile)], capture_output=True, text=True)
     return json.loads(proc.stdout)
 
@@ -115,3 +115,28 @@ def test_bad_input_fails_before_anything_is_written(tmp_path):
     (tmp_path / "d").mkdir()
     out = run(tmp_path, [{"path": str(tmp_path / "d"), "content": "x"}])
     assert out["failed"] is True and "is a folder" in out["msg"]
+
+
+def test_directories_are_made_first_in_the_same_call_with_exact_check_mode(tmp_path):
+    folder = tmp_path / "etc" / "ansible" / "facts.d"
+    files = [{"path": str(folder / "cnil.fact"), "content": "{}\n"}]
+    dirs = [{"path": str(folder), "mode": "0755"}]
+    me = {"owner": str(os.getuid()), "group": str(os.getgid())}
+    files[0].update(me)
+    dirs[0].update(me)
+    predicted = run(tmp_path, files, check=True, directories=dirs)
+    assert predicted["changed"] and predicted["directories"][0]["created"] and not folder.exists()
+    made = run(tmp_path, files, directories=dirs)
+    assert made["changed"] and folder.is_dir() and mode_of(folder) == 0o755 and (folder / "cnil.fact").read_text() == "{}\n"
+    assert not run(tmp_path, files, check=True, directories=dirs)["changed"]
+    assert not run(tmp_path, files, directories=dirs)["changed"]
+    os.chmod(folder, 0o777)  # right folder, wrong mode: a change, reported then repaired
+    assert run(tmp_path, files, check=True, directories=dirs)["changed"] and mode_of(folder) == 0o777
+    assert run(tmp_path, files, directories=dirs)["changed"] and mode_of(folder) == 0o755
+
+
+def test_a_file_where_a_directory_is_wanted_fails_before_anything_is_written(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    out = run(tmp_path, [{"path": str(tmp_path / "new.txt"), "content": "y"}],
+              directories=[{"path": str(tmp_path / "taken")}])
+    assert out["failed"] and "should be a folder" in out["msg"] and not (tmp_path / "new.txt").exists()
