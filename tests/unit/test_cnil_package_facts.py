@@ -1,4 +1,4 @@
-"""cnil_package_facts: the fact `packages` in package_facts' format, installed packages only, from dpkg-query."""
+"""cnil_package_facts: the fact `cnil_packages` (name to version), installed packages only, from dpkg-query."""
 import json
 import os
 import stat
@@ -22,11 +22,9 @@ LINES = "\n".join([
 ]) + "\n"
 
 
-def test_installed_packages_only_in_package_facts_format():
+def test_installed_packages_only_name_to_version():
     got = cpf.parse(LINES)
-    assert set(got) == {"ufw", "libc6", "libpam-runtime"}
-    assert got["ufw"] == [{"name": "ufw", "version": "0.36.2-1", "arch": "all", "source": "apt"}]
-    assert [p["arch"] for p in got["libc6"]] == ["amd64", "i386"]
+    assert got == {"ufw": "0.36.2-1", "libc6": "2.36-9 2.36-9", "libpam-runtime": "1.5.2"}
 
 
 @pytest.mark.parametrize("check", [False, True])
@@ -42,7 +40,7 @@ def test_module_runs_dpkg_query_once_and_sets_the_fact(tmp_path, check):
                           capture_output=True, text=True, env=env)
     out = json.loads(proc.stdout)
     assert out["changed"] is False
-    assert list(out["ansible_facts"]["packages"]) == ["ufw"]
+    assert out["ansible_facts"] == {"cnil_packages": {"ufw": "0.36.2-1"}}
     assert log.read_text().count("-W -f ") == 1  # one call
 
 
