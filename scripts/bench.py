@@ -509,7 +509,8 @@ def bench(args, docker, build, data):
     """Fill data (samples, peer, logs...) as the runs go, so a failure still leaves what was measured."""
     env = base_env()
     cnil_env = dict(env, ANSIBLE_CALLBACKS_ENABLED="cnil_report,ansible.posix.profile_tasks")
-    floor_env = dict(env, ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
+    # The floor runs with the same speed-only callback as the audit (cnil_preload), not with the report writer.
+    floor_env = dict(env, ANSIBLE_CALLBACKS_ENABLED="cnil_preload,ansible.posix.profile_tasks")
     fork_args = ["--forks", str(args.forks)] if args.forks else []
     floor_path = os.path.join(build, "floor.yml")
     data["floor_controls"] = write_floor_playbook(floor_path)
