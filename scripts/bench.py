@@ -949,7 +949,7 @@ def analyse(result):
         ran = [p for p in prof["package_facts"] if p["ran"]]
         if ran:
             out.append("- The package list is read %d time(s) per audit (%s, %s s); the other roles' package list "
-                       "tasks are skipped (`when: ansible_facts['packages'] is not defined`)."
+                       "tasks are skipped (`when: ansible_facts['cnil_packages'] is not defined`)."
                        % (len(ran), ", ".join(p["task"] for p in ran), fmt(sum(p["seconds"] for p in ran))))
     audit20 = table.get("audit@20")
     if audit1 and audit20:
