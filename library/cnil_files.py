@@ -183,30 +183,19 @@ def text_for_diff(data):
     return to_text(data, errors="surrogate_or_replace")
 
 
-def validate(module, spec):
-    """Every file's input is checked before the first one is written."""
+def validate(module, spec, folder=False):
+    """Every file's and folder's input is checked before the first one is written."""
     path = spec["path"]
     if not os.path.isabs(path):
         module.fail_json(msg="cnil_files: %s is not an absolute path" % path)
-    if os.path.isdir(path):
+    if folder and os.path.exists(path) and not os.path.isdir(path):
+        module.fail_json(msg="cnil_files: %s should be a folder and is a file: remove or move it, then run again" % path)
+    if not folder and os.path.isdir(path):
         module.fail_json(msg="cnil_files: %s is a folder, not a file: remove or move it, then run again" % path)
     try:
         int(spec["mode"], 8)
     except (TypeError, ValueError):
         module.fail_json(msg="cnil_files: mode %r of %s is not an octal string such as \"0644\"" % (spec["mode"], path))
-    ids(module, spec["owner"], spec["group"])
-
-
-def validate_directory(module, spec):
-    path = spec["path"]
-    if not os.path.isabs(path):
-        module.fail_json(msg="cnil_files: %s is not an absolute path" % path)
-    if os.path.exists(path) and not os.path.isdir(path):
-        module.fail_json(msg="cnil_files: %s should be a folder and is a file: remove or move it, then run again" % path)
-    try:
-        int(spec["mode"], 8)
-    except (TypeError, ValueError):
-        module.fail_json(msg="cnil_files: mode %r of %s is not an octal string such as \"0755\"" % (spec["mode"], path))
     ids(module, spec["owner"], spec["group"])
 
 
@@ -257,22 +246,19 @@ def apply_file(module, spec):
             "created": created}, diffs
 
 
+def attributes(mode):
+    """Owner, group and mode options, the same for files and folders (only the default mode differs)."""
+    return dict(owner=dict(type="str", default="root"), group=dict(type="str", default="root"),
+                mode=dict(type="str", default=mode))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             directories=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True),
-                owner=dict(type="str", default="root"),
-                group=dict(type="str", default="root"),
-                mode=dict(type="str", default="0755"),
-            )),
+                path=dict(type="path", required=True), **attributes("0755"))),
             files=dict(type="list", elements="dict", required=True, options=dict(
-                path=dict(type="path", required=True),
-                content=dict(type="str", required=True),
-                owner=dict(type="str", default="root"),
-                group=dict(type="str", default="root"),
-                mode=dict(type="str", default="0644"),
-            )),
+                path=dict(type="path", required=True), content=dict(type="str", required=True), **attributes("0644"))),
         ),
         supports_check_mode=True,
     )
@@ -280,7 +266,7 @@ def main():
     if len(set(paths)) != len(paths):
         module.fail_json(msg="cnil_files: a file is listed twice: %s" % ", ".join(sorted({p for p in paths if paths.count(p) > 1})))
     for spec in module.params["directories"]:
-        validate_directory(module, spec)
+        validate(module, spec, folder=True)
     for spec in module.params["files"]:
         validate(module, spec)
     folders, results, diffs = [], [], []
