@@ -88,6 +88,7 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.cnil_systemd import parse_show
 
 DAILY = ("daily.cvd", "daily.cld")
 # Database extensions libclamav loads (sigtool's list), beyond the containers.
@@ -230,17 +231,7 @@ def parse_engine_version(out):
 
 def parse_units(out, names):
     """`systemctl show -p ...` of several units (blocks separated by blank lines, in order)."""
-    blocks, current = [], {}
-    for line in (out or "").splitlines():
-        if not line.strip():
-            if current:
-                blocks.append(current)
-                current = {}
-            continue
-        key, _, value = line.partition("=")
-        current[key] = value
-    if current:
-        blocks.append(current)
+    blocks = parse_show(out)
     by_id = {b.get("Id"): b for b in blocks}
     units = {}
     for index, name in enumerate(names):

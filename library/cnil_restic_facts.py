@@ -105,6 +105,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.cnil_restic import (classify_error, forget_secrets_of_caller, parse_repository, parse_time,
                                                read_env_files, restic_argv, restic_environment)
+from ansible.module_utils.cnil_systemd import parse_show
 
 RECORDS = {"backup": "last-backup.json", "check": "check.json", "restore_test": "restore-test.json"}
 UNIT_PROPERTIES = ("LoadState", "UnitFileState", "ActiveState", "Result", "TimersCalendar", "Persistent")
@@ -143,22 +144,6 @@ def read_record(path, now):
         return {"status": "unreadable", "message": "%s is not a JSON object" % path, "age_days": None}
     data["age_days"] = age_days(parse_time(data.get("time")), now)
     return data
-
-
-def parse_show(text):
-    """`systemctl show` output of several units (blank-line separated) as a list of dicts."""
-    units, current = [], {}
-    for line in (text or "").splitlines():
-        if not line.strip():
-            if current:
-                units.append(current)
-                current = {}
-            continue
-        key, _, value = line.partition("=")
-        current[key] = value
-    if current:
-        units.append(current)
-    return units
 
 
 def unit_state(props, now_ts):
@@ -253,6 +238,7 @@ def run_module():
         rc, out, _ = module.run_command(show[:2] + ["--timestamp=unix"] + show[2:], environ_update={"LC_ALL": "C", "TZ": "UTC"})
         if rc != 0:
             rc, out, _ = module.run_command(show, environ_update={"LC_ALL": "C", "TZ": "UTC"})
+        # Never split on a repeated key: a timer prints TimersCalendar once per OnCalendar= (the last one is kept).
         shown = parse_show(out) if rc == 0 else []
         for props in shown:
             units[props.get("Id")] = unit_state(props, time.time())

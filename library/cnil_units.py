@@ -170,6 +170,7 @@ diff:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.cnil_systemd import parse_show as parse_systemctl_show
 
 SUFFIXES = (".service", ".socket", ".timer", ".path", ".mount", ".target")
 STATES = ("started", "stopped", "restarted")
@@ -225,26 +226,9 @@ def validate(module, specs):
 
 
 def parse_show(out):
-    """`systemctl show` output: one block of Key=value lines per unit, separated by blank lines, in the order the
-    units were given. A key seen twice also starts a new block, in case a blank line is missing."""
-    blocks, current = [], {}
-    for line in out.splitlines():
-        if not line.strip():
-            if current:
-                blocks.append(current)
-                current = {}
-            continue
-        key, sep, value = line.partition("=")
-        if not sep:
-            continue
-        key = key.strip()
-        if key in current:
-            blocks.append(current)
-            current = {}
-        current[key] = value.strip()
-    if current:
-        blocks.append(current)
-    return blocks
+    """`systemctl show` output: one block per unit, in the order the units were given. Only once-printed properties
+    are asked for, so a key seen twice also starts a new block, in case a blank line is missing."""
+    return parse_systemctl_show(out, split_on_repeated_key=True)
 
 
 def unit_state(block):

@@ -157,8 +157,9 @@ exit 1
 RUNNER = """
 import runpy, sys
 sys.path.insert(0, {mu!r})
-import cnil_restic
+import cnil_restic, cnil_systemd
 sys.modules['ansible.module_utils.cnil_restic'] = cnil_restic
+sys.modules['ansible.module_utils.cnil_systemd'] = cnil_systemd
 sys.argv = [{module!r}, {args!r}]
 runpy.run_path({module!r}, run_name='__main__')
 """
