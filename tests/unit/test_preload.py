@@ -45,3 +45,45 @@ def test_a_playbook_runs_modules_with_the_preload_enabled(tmp_path):
                            str(playbook)], capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert (tmp_path / "out.txt").read_text() == "ok\n"
+
+
+def test_the_play_hosts_connection_become_and_shell_plugins_are_loaded_before_the_workers_fork(tmp_path):
+    """A worker loading the docker connection parses its documentation for its settings (0.14 s), one resolving a
+    filter by its full name reads ansible.builtin's routing table (0.12 s): loaded once in the parent, the forks
+    find both already there."""
+    from ansible import constants as C
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins.loader import init_plugin_loader
+    from ansible.vars.manager import VariableManager
+    init_plugin_loader()
+    (tmp_path / "hosts.yml").write_text("""
+all:
+  children:
+    pcs:
+      vars: {ansible_become_method: su}
+      hosts:
+        pc1: {ansible_connection: community.docker.docker}
+        pc2: {ansible_connection: "{{ 'ssh' }}"}
+""")
+    inventory = InventoryManager(loader=DataLoader(), sources=[str(tmp_path / "hosts.yml")])
+    manager = VariableManager(loader=DataLoader(), inventory=inventory)
+
+    class Play:
+        hosts, connection, become_method = "pcs", "local", None
+
+        def get_variable_manager(self):
+            return manager
+
+    docker = "ansible_collections.community.docker.plugins.connection.docker"  # how the settings are keyed
+    assert not C.config.has_configuration_definition("connection", docker)
+    loaded = cnil_preload.preload_plugins(Play())
+    # the docker connection declared by a host, the play's own, sudo (the default) and su (a group's), the shell
+    assert {"community.docker.docker", "local", "sudo", "su", "sh"} <= set(loaded)
+    assert not [name for name in loaded if "{{" in name]  # a templated value is left to the worker
+    assert C.config.has_configuration_definition("connection", docker)
+    # routing tables: ansible.builtin's and those of the collections requirements.yml declares
+    assert {"ansible.builtin", "community.general", "community.docker"} <= set(loaded)
+    import ansible_collections.ansible.builtin as builtin
+    import ansible_collections.community.general as general
+    assert builtin._collection_meta["plugin_routing"] and general._collection_meta["plugin_routing"]
