@@ -32,6 +32,7 @@ generated ANSSI playbook is cached, keyed by the ssg-debian version.
 from __future__ import annotations
 
 import argparse
+import configparser
 import datetime
 import json
 import os
@@ -494,6 +495,15 @@ def base_env():
     return env
 
 
+def configured_callbacks():
+    """ansible.cfg's callbacks_enabled: what `bin/cnil` runs with. Setting ANSIBLE_CALLBACKS_ENABLED replaces
+    that list, so the bench starts from it (a bench without cnil_preload measured a slower toolkit than the one
+    contractors run)."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(os.path.join(ROOT, "ansible.cfg"))
+    return [c.strip() for c in config.get("defaults", "callbacks_enabled", fallback="").split(",") if c.strip()]
+
+
 def parse_map(text, what):
     out = {}
     for part in str(text).split(","):
@@ -508,9 +518,11 @@ def parse_map(text, what):
 def bench(args, docker, build, data):
     """Fill data (samples, peer, logs...) as the runs go, so a failure still leaves what was measured."""
     env = base_env()
-    cnil_env = dict(env, ANSIBLE_CALLBACKS_ENABLED="cnil_report,ansible.posix.profile_tasks")
-    # The floor runs with the same speed-only callback as the audit (cnil_preload), not with the report writer.
-    floor_env = dict(env, ANSIBLE_CALLBACKS_ENABLED="cnil_preload,ansible.posix.profile_tasks")
+    configured = configured_callbacks()
+    cnil_env = dict(env, ANSIBLE_CALLBACKS_ENABLED=",".join(configured + ["ansible.posix.profile_tasks"]))
+    # The floor runs with the same speed-only callbacks as the audit (cnil_preload), not with the report writer.
+    floor_env = dict(env, ANSIBLE_CALLBACKS_ENABLED=",".join(
+        [c for c in configured if c != "cnil_report"] + ["ansible.posix.profile_tasks"]))
     fork_args = ["--forks", str(args.forks)] if args.forks else []
     floor_path = os.path.join(build, "floor.yml")
     data["floor_controls"] = write_floor_playbook(floor_path)
@@ -872,7 +884,9 @@ def render(result):
         % (PEER_PROFILE_ID % "<level>", SSG_CONTENT, result["peer"].get("generator", "?"), GEN_IMAGE, PC_IMAGE),
         "- Timing: wall clock of the whole command. CPU and max RSS: `getrusage(RUSAGE_CHILDREN)` of a wrapper "
         "process around each command. Peak memory: summed PSS of the command's process tree, sampled every 0.5 s. "
-        "Per-task times: `ansible.posix.profile_tasks` (one timestamp per task; its recap is in each log).",
+        "Per-task times: `ansible.posix.profile_tasks` (one timestamp per task; its recap is in each log), added "
+        "to the callbacks of `ansible.cfg` that `bin/cnil` runs with (%s; the floor without the report writer)."
+        % ", ".join("`%s`" % c for c in configured_callbacks()),
         "- These machines are shared and noisy: read the ratios, which compare runs taken under the same load, "
         "rather than the seconds.",
         "",
