@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(ROOT, "plugins"))
 import cnil_preflight as pf  # noqa: E402
 import cnil_restic  # noqa: E402
 from cnil_lib.calendar import check_interval, max_interval_days  # noqa: E402
+from module_runner import module_argv  # noqa: E402
 
 FLOORS = yaml.safe_load(open(os.path.join(ROOT, "data", "floors.yml")))["floors"]
 TODAY = datetime.date(2026, 11, 29)
@@ -154,17 +155,6 @@ esac
 exit 1
 """
 
-RUNNER = """
-import runpy, sys
-sys.path.insert(0, {mu!r})
-import cnil_restic, cnil_systemd
-sys.modules['ansible.module_utils.cnil_restic'] = cnil_restic
-sys.modules['ansible.module_utils.cnil_systemd'] = cnil_systemd
-sys.argv = [{module!r}, {args!r}]
-runpy.run_path({module!r}, run_name='__main__')
-"""
-
-
 @pytest.fixture
 def fake(tmp_path):
     restic = tmp_path / "restic"
@@ -180,8 +170,7 @@ def run_module(tmp_path, name, check=False, **args):
     argfile = tmp_path / ("args-%s.json" % name)
     argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check, _ansible_diff=True)}))
     env = dict(os.environ, FAKE_LOG=str(tmp_path / "calls.log"), RESTIC_PASSWORD="from-the-callers-shell")
-    proc = subprocess.run([sys.executable, "-c", RUNNER.format(mu=os.path.join(ROOT, "module_utils"), module=module, args=str(argfile))],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(module_argv(module, argfile), capture_output=True, text=True, env=env)
     assert proc.stdout, proc.stderr
     return json.loads(proc.stdout)
 

@@ -3,18 +3,14 @@ on a database directory (read-only, the same in check mode)."""
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 import cnil_clamav_facts as ccf
+from module_runner import module_argv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULE = os.path.join(ROOT, "library", "cnil_clamav_facts.py")
-# Ansible ships ansible.module_utils.cnil_systemd with the module; here the project's copy stands in for it.
-RUNNER = ("import runpy, sys; sys.path.insert(0, %r); import cnil_systemd; "
-          "sys.modules['ansible.module_utils.cnil_systemd'] = cnil_systemd; sys.argv = sys.argv[1:]; "
-          "runpy.run_path(sys.argv[0], run_name='__main__')" % os.path.join(ROOT, "module_utils"))
 NOW = 1795979526 + 3600  # one hour after the sample build time (29 Nov 2026 19:12 UTC)
 
 # sigtool --info of a daily.cld whose signature verifies (the form ClamAV 1.4 prints), and of a hand-made
@@ -154,7 +150,7 @@ def test_units_from_systemctl_show():
 def run_module(tmp_path, check, **args):
     argfile = tmp_path / "args.json"
     argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check)}))
-    proc = subprocess.run([sys.executable, "-c", RUNNER, MODULE, str(argfile)], capture_output=True, text=True,
+    proc = subprocess.run(module_argv(MODULE, argfile), capture_output=True, text=True,
                           env=dict(os.environ, PATH=str(tmp_path / "bin") + os.pathsep + os.environ["PATH"]))
     return json.loads(proc.stdout)
 

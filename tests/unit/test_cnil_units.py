@@ -8,12 +8,10 @@ import sys
 
 import pytest
 
+from module_runner import module_argv
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULE = os.path.join(ROOT, "library", "cnil_units.py")
-# Ansible ships ansible.module_utils.cnil_systemd with the module; here the project's copy stands in for it.
-RUNNER = ("import runpy, sys; sys.path.insert(0, %r); import cnil_systemd; "
-          "sys.modules['ansible.module_utils.cnil_systemd'] = cnil_systemd; sys.argv = sys.argv[1:]; "
-          "runpy.run_path(sys.argv[0], run_name='__main__')" % os.path.join(ROOT, "module_utils"))
 
 FAKE_SYSTEMCTL = r'''#!%(python)s
 """A stand-in for systemctl: units in a JSON state file, every invocation appended to a log."""
@@ -125,7 +123,7 @@ class Host:
         argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, units=units, _ansible_check_mode=check,
                                                                    _ansible_diff=True)}))
         env = dict(os.environ, PATH=path if path is not None else str(self.bin) + os.pathsep + os.environ["PATH"])
-        proc = subprocess.run([sys.executable, "-c", RUNNER, MODULE, str(argfile)], capture_output=True, text=True, env=env)
+        proc = subprocess.run(module_argv(MODULE, argfile), capture_output=True, text=True, env=env)
         return json.loads(proc.stdout)
 
 
