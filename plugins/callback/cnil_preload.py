@@ -117,12 +117,9 @@ def preload_plugins(play):
     of ansible.builtin and of the project's collections. Returns what was loaded. Best effort: what does not load
     is left to the worker, which then reports it as before."""
     loaded = []
-    try:
-        from ansible.utils.collection_loader._collection_finder import _get_collection_metadata
-    except ImportError:
-        _get_collection_metadata = None
-    for collection in ["ansible.builtin"] + project_collections() if _get_collection_metadata else []:
+    for collection in ["ansible.builtin"] + project_collections():
         try:
+            from ansible.utils.collection_loader._collection_finder import _get_collection_metadata
             _get_collection_metadata(collection)
             loaded.append(collection)
         except Exception:
