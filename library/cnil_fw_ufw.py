@@ -17,8 +17,11 @@ description:
     C(ufw status) lists rules and default policies from the configuration files, and says active as soon as
     ufw's chains exist: the live ruleset is read here, so that a policy or a rule changed with iptables, a
     jump removed from INPUT or rules flushed show up.
-  - C(enforce) selects the one part this call may change, so that each part is its own task and an
-    audit names the part that drifted. The analysis returned is always the same, whatever C(enforce).
+  - >-
+    C(enforce) lists the parts this call may change. They are applied in the order of the list, each one planned
+    on the state the previous ones leave (predicted in check mode, read again after a change otherwise), and
+    each is reported on its own in C(parts), so that one call per host is enough and an audit still names the
+    part that drifted. The analysis returned is always the same, whatever C(enforce).
   - C(management) enforces the management rules (added before any policy change, never removed here).
     C(allow_list) adds the allow-list rules and deletes every other incoming rule of ufw, and every live
     ACCEPT rule of the INPUT chain that is not ufw's (such a rule bypasses the firewall).
@@ -61,10 +64,13 @@ options:
     choices: [allow, deny, reject]
     default: allow
   enforce:
-    description: The part this call may change.
-    type: str
+    description:
+      - The parts this call may change, applied in this order. Put C(management) first, so that no later part
+        (default policy, enable) can cut the connection of the run. C(none), or an empty list, only reads.
+    type: list
+    elements: str
     choices: [management, allow_list, defaults, enabled, service, none]
-    default: none
+    default: []
   guard_port:
     description: TCP port whose connected peers must stay allowed (the management port). 0 disables the guard.
     type: int
@@ -77,14 +83,19 @@ author: cnil-cabinet
 """
 
 EXAMPLES = r"""
-- name: CNIL-FW-01 | management access allowed, before any default policy change
+- name: CNIL-FW-01 | firewall
   cnil_fw_ufw:
     management:
       - {port: 22, proto: tcp, from: 172.16.0.0/12, comment: "cnil management"}
     allow:
       - {port: 631, proto: tcp, from: 192.168.1.0/24, comment: "printer sharing"}
     guard_port: 22
-    enforce: management
+    enforce: [management, allow_list, defaults, enabled, service]
+  register: cnil_fw_result
+
+- name: Read only (an area switched off is still audited)
+  cnil_fw_ufw:
+    enforce: none
 """
 
 RETURN = r"""
@@ -124,9 +135,18 @@ analysis:
       description: Declared allow-list rules missing from the configuration or from the live ruleset.
       type: list
 changes:
-  description: What this call changed (or would change in check mode), one line each.
+  description: What this call changed (or would change in check mode), one line each, all parts together.
   returned: always
   type: list
+parts:
+  description:
+    - One entry per part of C(enforce), in order. C(title) names the part as a person would (the report shows
+      it), C(changes) and C(diff) are that part's alone.
+  returned: always
+  type: list
+  sample:
+    - {part: defaults, title: "default policy", changed: true, changes: ["default incoming: allow -> deny"],
+       diff: {before: "...", after: "..."}}
 lockout_risk:
   description: Peers connected to C(guard_port) that the change would no longer allow.
   returned: always
@@ -754,6 +774,37 @@ def closes(state, after):
     return (was_open and now_closed) or (now_closed and fewer_rules)
 
 
+# How the report names each part (after the task name): what the part makes true.
+PART_TITLES = {
+    "management": "management access allowed, before any default policy change",
+    "allow_list": "allow-list from inventory, undeclared incoming rules removed",
+    "defaults": "default policy incoming and outgoing",
+    "enabled": "firewall enabled and its rules loaded",
+    "service": "ufw.service enabled, rules loaded again at boot",
+}
+
+
+def apply(ufw, state, actions):
+    """Run one part's actions. Deletions first, highest rule number first: adding a rule renumbers the IPv6 rules."""
+    for kind, arg, _ in sorted(actions, key=lambda a: ORDER.index(a[0])):
+        if kind == "add":
+            ufw.add_rule(arg)
+        elif kind == "delete":
+            ufw.delete_number(arg)  # highest number first: the lower numbers stay valid
+        elif kind == "delete_live":
+            ufw.delete_live(*arg)
+        elif kind == "default":
+            ufw.set_default(*arg)
+        elif kind == "rebuild":
+            ufw.rebuild(state)
+        elif kind == "enable":
+            ufw.enable()
+        elif kind == "reload":
+            ufw.reload()
+        elif kind == "service":
+            ufw.enable_service()
+
+
 def run_module():
     module = AnsibleModule(
         argument_spec=dict(
@@ -761,14 +812,15 @@ def run_module():
             allow=dict(type="list", elements="dict", default=[]),
             default_incoming=dict(type="str", choices=["deny", "reject", "allow"], default="deny"),
             default_outgoing=dict(type="str", choices=["allow", "deny", "reject"], default="allow"),
-            enforce=dict(type="str", choices=["management", "allow_list", "defaults", "enabled", "service", "none"],
-                         default="none"),
+            enforce=dict(type="list", elements="str", default=[],
+                         choices=["management", "allow_list", "defaults", "enabled", "service", "none"]),
             guard_port=dict(type="int", default=0),
             root=dict(type="path", default="/"),
         ),
         supports_check_mode=True,
     )
     params = module.params
+    parts = [p for p in params["enforce"] if p != "none"]
     try:
         management = [normalise_rule(r, "management[%d]" % i) for i, r in enumerate(params["management"])]
         allow = [normalise_rule(r, "allow[%d]" % i) for i, r in enumerate(params["allow"])]
@@ -776,55 +828,56 @@ def run_module():
         module.fail_json(msg="cnil_fw_ufw: %s" % exc)
 
     ufw = Ufw(module, params["root"])
-    state = ufw.read()
-    if not state["installed"]:
-        module.fail_json(msg="cnil_fw_ufw: ufw is not installed", state=public_state(state))
+    first = ufw.read()
+    if not first["installed"]:
+        # In check mode the package task before this one reports the install; a real run must have ufw by now.
+        if parts and not module.check_mode:
+            module.fail_json(msg="cnil_fw_ufw: ufw is not installed", state=public_state(first))
+        module.exit_json(changed=False, changes=[], parts=[], lockout_risk=[], state=public_state(first), analysis={})
     try:
-        actions = plan(state, params["enforce"], management, allow, params["default_incoming"], params["default_outgoing"])
-        analysis = analyse(state, management, allow)
+        analysis = analyse(first, management, allow)  # every declared rule meets this host's ufw (IPv6)
     except RuleError as exc:
         module.fail_json(msg="cnil_fw_ufw: %s" % exc)
 
-    after = predict(state, actions, management, allow)
-    risk = []
-    if params["guard_port"] and actions and closes(state, after):
-        peers = connected_peers(params["root"], params["guard_port"])
-        risk = [p for p in peers if not peer_allowed(p, params["guard_port"], after["tuples"])]
-    result = dict(changed=bool(actions), changes=[a[2] for a in actions], lockout_risk=risk)
-    if risk and not module.check_mode:
-        module.fail_json(msg="cnil_fw_ufw: refusing to %s: it would cut the management connection(s) from %s to port %d. "
-                             "Add the address to cnil_mgmt_sources (or cnil_fw_allow) first."
-                             % ("; ".join(result["changes"]), ", ".join(risk), params["guard_port"]),
-                         state=public_state(state), analysis=analysis, **result)
+    current, done, risk = first, [], []
+    for part in parts:
+        actions = plan(current, part, management, allow, params["default_incoming"], params["default_outgoing"])
+        after = predict(current, actions, management, allow)
+        part_risk = []
+        if params["guard_port"] and actions and closes(current, after):
+            peers = connected_peers(params["root"], params["guard_port"])
+            part_risk = [p for p in peers if not peer_allowed(p, params["guard_port"], after["tuples"])]
+        changes = [a[2] for a in actions]
+        if part_risk and not module.check_mode:
+            applied = [c for d in done for c in d["changes"]]
+            module.fail_json(msg="cnil_fw_ufw: refusing to %s: it would cut the management connection(s) from %s to port %d. "
+                                 "Add the address to cnil_mgmt_sources (or cnil_fw_allow) first.%s"
+                                 % ("; ".join(changes), ", ".join(part_risk), params["guard_port"],
+                                    " Already applied: %s." % "; ".join(applied) if applied else ""),
+                             changed=bool(applied), parts=done, lockout_risk=part_risk,
+                             state=public_state(current), analysis=analysis if current is first else analyse(current, management, allow))
+        risk.extend(p for p in part_risk if p not in risk)
+        if actions and not module.check_mode:
+            apply(ufw, current, actions)
+            after = ufw.read()
+        entry = dict(part=part, title=PART_TITLES[part], changed=bool(actions), changes=changes)
+        if module._diff and actions:
+            entry["diff"] = {"before": render(current), "after": render(after),
+                             "before_header": "ufw", "after_header": "ufw (%s)" % part}
+        done.append(entry)
+        current = after
     if risk:
         module.warn("a real run would cut the connection(s) from %s to port %d" % (", ".join(risk), params["guard_port"]))
 
-    if actions and not module.check_mode:
-        # Deletions first, highest rule number first: adding a rule renumbers the IPv6 rules.
-        for kind, arg, _ in sorted(actions, key=lambda a: ORDER.index(a[0])):
-            if kind == "add":
-                ufw.add_rule(arg)
-            elif kind == "delete":
-                ufw.delete_number(arg)  # highest number first: the lower numbers stay valid
-            elif kind == "delete_live":
-                ufw.delete_live(*arg)
-            elif kind == "default":
-                ufw.set_default(*arg)
-            elif kind == "rebuild":
-                ufw.rebuild(state)
-            elif kind == "enable":
-                ufw.enable()
-            elif kind == "reload":
-                ufw.reload()
-            elif kind == "service":
-                ufw.enable_service()
-        after = ufw.read()
-        analysis = analyse(after, management, allow)
-    if module._diff and actions:
-        result["diff"] = {"before": render(state), "after": render(after),
-                          "before_header": "ufw (%s)" % params["enforce"], "after_header": "ufw (%s)" % params["enforce"]}
-    final = after if not module.check_mode else state
-    module.exit_json(state=public_state(final), analysis=analysis, **result)
+    # Check mode returns the state read (the evidence is about the host as it is), a real run the state left.
+    final = first if module.check_mode else current
+    result = dict(changed=any(d["changed"] for d in done), changes=[c for d in done for c in d["changes"]],
+                  parts=done, lockout_risk=risk, state=public_state(final),
+                  analysis=analysis if final is first else analyse(final, management, allow))
+    if module._diff and result["changed"]:
+        result["diff"] = {"before": render(first), "after": render(current),
+                          "before_header": "ufw", "after_header": "ufw (%s)" % ", ".join(parts)}
+    module.exit_json(**result)
 
 
 def main():

@@ -28,7 +28,9 @@ description:
     writes to stdout, so the output of the stdout callback is unchanged.
   - Groups results by control ID, taken from the task name prefix (C(CNIL-LOCK-01 | ...)) or from
     the C(cnil_control) of a C(cnil_evidence) result. Per host and control it keeps the checks, the
-    changed tasks with their diff (nothing at all of a C(no_log) result) and the failed tasks.
+    changed tasks with their diff (nothing at all of a C(no_log) result) and the failed tasks. A module that
+    enforces several parts in one call and returns C(parts) (C(title), C(changed), C(diff) each) gives one
+    change per changed part, named C(<task> | <title>).
   - Failed tasks without a control ID (for example preflight) are listed as run errors.
   - Reads C(cnil_cabinet), C(cnil_attestations) and C(cnil_report_lang) of each host from the
     inventory, and judges the organisational controls of each cabinet from the attestations.

@@ -109,6 +109,24 @@ def change_entry(task, result, applied):
     return {"task": task, "diff": text, "hidden": hidden, "applied": applied}
 
 
+def _changed_parts(result):
+    """The changed parts of a module that enforces several parts of a control in one call (cnil_fw_ufw's
+    C(parts): one entry each with C(title), C(changed) and its own C(diff)), so the report names the part that
+    drifted as a task per part would."""
+    parts = result.get("parts")
+    if not isinstance(parts, list):
+        return []
+    return [p for p in parts if isinstance(p, dict) and isinstance(p.get("title"), str) and p.get("changed")]
+
+
+def change_entries(task, result, applied):
+    """One change entry per changed part when the module reports parts, else one for the task."""
+    parts = [] if _hidden(result) else _changed_parts(result)
+    if not parts:
+        return [change_entry(task, result, applied)]
+    return [change_entry("%s | %s" % (task, part["title"]), part, applied) for part in parts]
+
+
 def _is_changed(result):
     return bool(result.get("changed")) or any(item.get("changed") for item in _loop_items(result))
 
@@ -287,7 +305,7 @@ class RunCollector:
                 control["checks"].append(dict(check))
         if event == "ok" and _is_changed(result):
             in_check_mode = self.check_mode if task_check_mode is None else bool(task_check_mode)
-            control["changes"].append(change_entry(task, result, applied=not in_check_mode))
+            control["changes"].extend(change_entries(task, result, applied=not in_check_mode))
 
     # ---- building the reports -------------------------------------------------------------
 

@@ -1,17 +1,18 @@
 """CNIL-FW-01 drift: each hand-made change of the firewall, in ufw's files or only in the live kernel ruleset, is
-reported against its control by the real audit (bin/cnil audit), naming the task that would repair it, and apply
-heals it."""
+reported against its control by the real audit (bin/cnil audit), naming the part of the firewall that would be
+repaired, and apply heals it."""
 import pytest
 
 from cnil_testlib import Drift, assert_drift_reported
 
 testinfra_hosts = ["ansible://cnil_linux"]
 
-MGMT = "CNIL-FW-01 | management access allowed"
-ALLOW = "CNIL-FW-01 | allow-list from inventory"
-DEFAULTS = "CNIL-FW-01 | default policy"
-ENABLED = "CNIL-FW-01 | firewall enabled"
-SERVICE = "CNIL-FW-01 | ufw.service enabled"
+# One module call enforces the whole firewall; the report names each changed part after the task's name.
+MGMT = "CNIL-FW-01 | firewall | management access allowed"
+ALLOW = "CNIL-FW-01 | firewall | allow-list from inventory"
+DEFAULTS = "CNIL-FW-01 | firewall | default policy"
+ENABLED = "CNIL-FW-01 | firewall | firewall enabled"
+SERVICE = "CNIL-FW-01 | firewall | ufw.service enabled"
 
 # alone: the change upsets the whole firewall, so no other firewall drift shares its PC and round; the others
 # (each its own task and check) do: 8 drifts on 2 PCs are 3 audit rounds, shared with the other areas. The

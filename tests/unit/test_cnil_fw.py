@@ -280,17 +280,55 @@ DRIFTS = {
 }
 
 
+def changed_parts(out):
+    return [p["part"] for p in out["parts"] if p["changed"]]
+
+
 @pytest.mark.parametrize("name", DRIFTS)
 def test_each_drift_changes_exactly_its_part_and_a_real_run_asks_for_the_fix(host, name):
     change, part, commands = DRIFTS[name]
     host.set(**change)
-    results = {p: host.run(p, check=True) for p in PARTS}
-    assert [p for p in PARTS if results[p]["changed"]] == [part]
+    out = host.run(PARTS, check=True)
+    assert changed_parts(out) == [part]
     assert host.log() == [], "check mode ran a command that changes something"
-    # The diff of check mode is the predicted state.
-    assert results[part]["diff"]["before"] != results[part]["diff"]["after"]
-    out = host.run(part, check=False)
-    assert out["changed"] is True and host.log() == commands
+    # The diff of check mode is the predicted state, the part's own and the whole call's.
+    changed = next(p for p in out["parts"] if p["changed"])
+    assert changed["title"] == fw.PART_TITLES[part] and changed["changes"] == out["changes"]
+    assert changed["diff"]["before"] != changed["diff"]["after"] and out["diff"]["before"] != out["diff"]["after"]
+    out = host.run(PARTS, check=False)
+    assert changed_parts(out) == [part] and host.log() == commands
+
+
+def test_one_call_plans_each_part_on_what_the_parts_before_it_leave(host):
+    """Check mode: the default policy is planned on the rules the earlier parts would add, so the lockout guard
+    sees the management rule those parts add (a call per part saw the host as it is and warned for nothing)."""
+    host.set(enabled=False, loaded="flushed", rules=[], rules6=[], policy="ACCEPT")
+    host.tcp("172.17.0.1")
+    out = host.run(PARTS, check=True)
+    assert changed_parts(out) == ["management", "allow_list", "enabled"] and out["lockout_risk"] == []
+    assert host.log() == [] and [c for p in out["parts"] for c in p["changes"]] == out["changes"]
+
+
+def test_a_part_that_would_cut_the_run_stops_the_call_naming_what_was_already_applied(host):
+    host.set(enabled=False, loaded="flushed", rules=[], rules6=[], policy="ACCEPT")
+    host.tcp("192.168.1.20")
+    out = host.run(PARTS, check=False)
+    assert out.get("failed") and "192.168.1.20" in out["msg"] and "Already applied: add allow tcp 22" in out["msg"]
+    assert "ufw --force enable" not in host.log()
+    # The parts before the one refused are returned (defaults: nothing to do); enabled is not.
+    assert [p["part"] for p in out["parts"]] == ["management", "allow_list", "defaults"]
+    assert out["msg"].startswith("cnil_fw_ufw: refusing to enable ufw")
+
+
+def test_without_ufw_check_mode_and_a_read_return_not_installed_and_a_real_run_fails(host):
+    if any(os.path.exists(os.path.join(d, "ufw")) for d in ("/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin")):
+        pytest.skip("this machine has a real ufw, which the module would find")
+    (host.bin / "ufw").unlink()
+    for enforce, check in ((PARTS, True), ("none", False)):
+        out = host.run(enforce, check=check)
+        assert not out.get("failed") and out["state"]["installed"] is False and not out["changed"], out
+    out = host.run(PARTS, check=False)
+    assert out["failed"] and out["msg"] == "cnil_fw_ufw: ufw is not installed"
 
 
 def test_undeclared_rules_are_reported_and_those_open_to_all_named(host):

@@ -138,6 +138,25 @@ def test_loop_keeps_diffs_of_visible_items_and_flags_hidden_ones():
     assert change["hidden"] is True
 
 
+def test_a_call_that_enforces_several_parts_gives_one_change_per_changed_part():
+    """cnil_fw_ufw enforces the whole firewall in one call: the report still names the part that drifted."""
+    part = {"part": "defaults", "title": "default policy incoming and outgoing", "changed": True,
+            "changes": ["default incoming: allow -> deny"],
+            "diff": {"before": "default incoming: allow\n", "after": "default incoming: deny\n"}}
+    result = {"changed": True, "changes": part["changes"], "diff": {"before": "whole\n", "after": "call\n"},
+              "parts": [{"part": "management", "title": "management access allowed", "changed": False, "changes": []},
+                        part]}
+    run = collector()
+    run.record("pc1", "CNIL-FW-01 | firewall", "ok", result)
+    [change] = controls_of(run)["CNIL-FW-01"]["changes"]
+    assert change["task"] == "CNIL-FW-01 | firewall | default policy incoming and outgoing"
+    assert "-default incoming: allow\n" in change["diff"] and "whole" not in change["diff"]
+    hidden = collector()
+    hidden.record("pc1", "CNIL-FW-01 | firewall", "ok", dict(result, _ansible_no_log=True))
+    assert controls_of(hidden)["CNIL-FW-01"]["changes"] == [
+        {"task": "CNIL-FW-01 | firewall", "diff": None, "hidden": True, "applied": False}]
+
+
 def test_control_seen_only_in_skipped_tasks_is_not_listed():
     run = collector()
     run.record("pc1", "CNIL-FW-01 | ufw rules", "skipped", fixture("skipped"))
