@@ -73,6 +73,12 @@ options:
         description: Permissions, as an octal string such as C("0644").
         type: str
         default: "0644"
+      title:
+        description:
+          - What this file makes true, as a person would say it. When one file of the call has a title, the call
+            returns C(parts), one per file, and the report names a changed file by its title after the task's name
+            (several files of one control in one call, each still named by an audit that finds it drifted).
+        type: str
 author: cnil-cabinet
 """
 
@@ -126,6 +132,12 @@ files:
     created:
       description: Whether the file did not exist.
       type: bool
+parts:
+  description: When a file has a C(title), one entry per folder (its path) and per file (C(title), or the path for a
+    file without one), with C(changed) and that folder's or file's C(diff).
+  returned: when a file has a title
+  type: list
+  elements: dict
 """
 
 import grp
@@ -258,7 +270,8 @@ def main():
             directories=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True), **attributes("0755"))),
             files=dict(type="list", elements="dict", required=True, options=dict(
-                path=dict(type="path", required=True), content=dict(type="str", required=True), **attributes("0644"))),
+                path=dict(type="path", required=True), content=dict(type="str", required=True),
+                title=dict(type="str"), **attributes("0644"))),
         ),
         supports_check_mode=True,
     )
@@ -269,16 +282,20 @@ def main():
         validate(module, spec, folder=True)
     for spec in module.params["files"]:
         validate(module, spec)
-    folders, results, diffs = [], [], []
+    folders, results, diffs, parts = [], [], [], []
     for spec in module.params["directories"]:
         result, dir_diffs = apply_directory(module, spec)
         folders.append(result)
         diffs += dir_diffs
+        parts.append({"title": spec["path"], "changed": result["changed"], "diff": dir_diffs})
     for spec in module.params["files"]:
         result, file_diffs = apply_file(module, spec)
         results.append(result)
         diffs += file_diffs
-    module.exit_json(changed=any(r["changed"] for r in folders + results), directories=folders, files=results, diff=diffs)
+        parts.append({"title": spec["title"] or spec["path"], "changed": result["changed"], "diff": file_diffs})
+    extra = {"parts": parts} if any(spec["title"] for spec in module.params["files"]) else {}
+    module.exit_json(changed=any(r["changed"] for r in folders + results), directories=folders, files=results,
+                     diff=diffs, **extra)
 
 
 if __name__ == "__main__":

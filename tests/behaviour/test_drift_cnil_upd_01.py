@@ -4,8 +4,9 @@ import pytest
 
 from cnil_testlib import Drift, assert_drift_reported
 
-AUTO = "CNIL-UPD-01 | automatic updates every day"
-ORIGIN = "CNIL-UPD-01 | security archive allowed"
+# Both files are one call: the report names each changed file by its title after the task's name.
+AUTO = "CNIL-UPD-01 | APT configuration | automatic updates every day"
+ORIGIN = "CNIL-UPD-01 | APT configuration | security archive allowed"
 TIMERS = "CNIL-UPD-01 | apt timers enabled"
 AUTO_FILE = "/etc/apt/apt.conf.d/20auto-upgrades"
 DROPIN = "/etc/apt/apt.conf.d/52cnil-unattended-upgrades"

@@ -140,3 +140,20 @@ def test_a_file_where_a_directory_is_wanted_fails_before_anything_is_written(tmp
     out = run(tmp_path, [{"path": str(tmp_path / "new.txt"), "content": "y"}],
               directories=[{"path": str(tmp_path / "taken")}])
     assert out["failed"] and "should be a folder" in out["msg"] and not (tmp_path / "new.txt").exists()
+
+
+def test_titled_files_are_reported_part_by_part_so_an_audit_names_the_file_that_drifted(tmp_path):
+    """Several files of one control in one call: each is a part named by its title (the report's change name)."""
+    files = [{"path": str(tmp_path / "20auto-upgrades"), "content": "a\n", "title": "automatic updates every day"},
+             {"path": str(tmp_path / "52cnil"), "content": "b\n", "title": "security archive allowed"}]
+    run(tmp_path, files)
+    (tmp_path / "52cnil").write_text("drifted\n")
+    audit = run(tmp_path, files, check=True)
+    assert [(p["title"], p["changed"]) for p in audit["parts"]] == [
+        ("automatic updates every day", False), ("security archive allowed", True)]
+    changed = audit["parts"][1]
+    assert changed["diff"][0]["before"] == "drifted\n" and changed["diff"][0]["after"] == "b\n"
+    assert audit["parts"][0]["diff"] == []
+    # Without a title the result is as before: no parts (the task name alone names the change).
+    untitled = run(tmp_path, [{"path": str(tmp_path / "one"), "content": "x\n"}], check=True)
+    assert "parts" not in untitled and untitled["changed"] is True
