@@ -78,6 +78,12 @@ options:
             when the unit file was written by the run: systemd only reads new unit files after a reload.
         type: bool
         default: false
+      title:
+        description:
+          - What this unit (and the others of the same title) makes true, as a person would say it. When a unit has a
+            title, the call returns C(parts), one per title in order of first use (a unit without one is its own part,
+            named by its name), and the report names a changed part by its title after the task's name.
+        type: str
   daemon_reload:
     description:
       - Run C(systemctl daemon-reload) before anything else (before the units are read), so that unit files written
@@ -155,6 +161,11 @@ actions:
   type: list
   elements: str
   sample: [daemon-reload, enable pcscd.socket, start pcscd.socket]
+parts:
+  description: When a unit has a C(title), one entry per title (C(title), C(changed), that part's C(diff)).
+  returned: when a unit has a title
+  type: list
+  elements: dict
 actions_done:
   description: What was really run (empty in check mode); on a failure, what was run before it.
   returned: always
@@ -305,6 +316,7 @@ def main():
                 state=dict(type="str"),
                 absent_ok=dict(type="bool", default=False),
                 pending=dict(type="bool", default=False),
+                title=dict(type="str"),
             )),
             daemon_reload=dict(type="bool", default=False),
         ),
@@ -366,12 +378,24 @@ def main():
 
     result = dict(changed=bool(planned), units=units, actions=planned, actions_done=done)
     if module._diff:
-        result["diff"] = {
-            "before": "".join(describe(spec["name"], state) for spec, state in zip(specs, states)),
-            "after": "".join(describe(spec["name"], state, units[spec["name"]]["actions"])
-                             for spec, state in zip(specs, states)),
-        }
+        result["diff"] = diff_of(list(zip(specs, states)), units)
+    if any(spec["title"] for spec in specs):
+        result["parts"] = parts_of(list(zip(specs, states)), units)
     module.exit_json(**result)
+
+
+def diff_of(pairs, units):
+    return {"before": "".join(describe(spec["name"], state) for spec, state in pairs),
+            "after": "".join(describe(spec["name"], state, units[spec["name"]]["actions"]) for spec, state in pairs)}
+
+
+def parts_of(pairs, units):
+    """One part per title, in order of first use: the units of a part and whether any of them changes."""
+    groups = {}
+    for spec, state in pairs:
+        groups.setdefault(spec["title"] or spec["name"], []).append((spec, state))
+    return [{"title": title, "changed": any(units[spec["name"]]["actions"] for spec, _ in members),
+             "diff": diff_of(members, units)} for title, members in groups.items()]
 
 
 if __name__ == "__main__":

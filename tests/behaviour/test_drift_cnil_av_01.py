@@ -6,8 +6,9 @@ from cnil_testlib import Drift, assert_drift_reported
 
 CONF = "/etc/clamav/freshclam.conf"
 SCAN = "/etc/systemd/system/cnil-clamav-scan.service"
-UPDATER = "CNIL-AV-01 | signature updater (freshclam)"
-TIMER = "CNIL-AV-01 | scheduled scan timer"
+# The units are one call: the report names each changed part by its title after the task's name.
+UPDATER = "CNIL-AV-01 | services | signature updater (freshclam)"
+TIMER = "CNIL-AV-01 | services | scheduled scan timer"
 
 DRIFTS = [
     Drift("freshclam disabled", "systemctl disable --now clamav-freshclam", "CNIL-AV-01", UPDATER, check="updater"),

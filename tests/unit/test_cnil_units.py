@@ -349,3 +349,23 @@ def test_parse_show_is_robust():
     assert cnil_units.unit_state(blocks[1]) == {"id": "b.socket", "load": "not-found", "active": "inactive", "sub": "",
                                                 "unit_file": ""}
     assert blocks[2]["Description"] == "x=y"
+
+
+def test_titled_units_are_reported_part_by_part_so_an_audit_names_the_part_that_drifted(tmp_path):
+    """Two groups of units of one control in one call: each title is a part with its own change and diff."""
+    host = Host(tmp_path, {"clamav-freshclam.service": unit("enabled", "active"),
+                           "clamav-daemon.socket": unit("enabled", "active"),
+                           "cnil-clamscan.timer": unit("disabled", "inactive")})
+    updater, scan = "signature updater enabled and running", "scheduled scan timer enabled and running"
+    wanted = [{"name": "clamav-freshclam.service", "enabled": True, "state": "started", "title": updater},
+              {"name": "clamav-daemon.socket", "enabled": True, "state": "started", "title": scan},
+              {"name": "cnil-clamscan.timer", "enabled": True, "state": "started", "title": scan}]
+    out = host.run(wanted, check=True)
+    assert [(p["title"], p["changed"]) for p in out["parts"]] == [(updater, False), (scan, True)]
+    assert out["parts"][1]["diff"] == {
+        "before": "clamav-daemon.socket: enabled=yes active=yes\ncnil-clamscan.timer: enabled=no active=no\n",
+        "after": "clamav-daemon.socket: enabled=yes active=yes\ncnil-clamscan.timer: enabled=yes active=yes\n"}
+    assert host.verbs == []
+    host.run(wanted)
+    assert host.verbs == ["enable cnil-clamscan.timer", "start cnil-clamscan.timer"]
+    assert "parts" not in host.run([{"name": "clamav-daemon.socket", "enabled": True}], check=True)
