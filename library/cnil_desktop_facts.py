@@ -19,7 +19,8 @@ description:
     lock) all ask it, and each role keeps its own override.
   - >-
     Also sets the fact C(cnil_desktop) (C(sessions), C(gnome)): the roles run this module only when that fact is
-    not set yet, so a baseline run looks once per host, not once per role.
+    not set yet, so a baseline run looks once per host, not once per role. C(cnil_package_facts) with
+    C(desktop=true) sets the same fact in the call that reads the packages (module_utils/cnil_desktop.py).
   - Changes nothing, in check mode or not.
 options:
   session_dirs:
@@ -54,36 +55,17 @@ ansible_facts:
   sample: {cnil_desktop: {sessions: [gnome], gnome: true}}
 """
 
-import os
-import re
-
 from ansible.module_utils.basic import AnsibleModule
-
-GNOME = re.compile(r"^(gnome|ubuntu)(-.+)?$")
-
-
-def sessions_in(listing):
-    """Session names from {folder: [file names]}: the *.desktop files, sorted, without duplicates."""
-    return sorted({name[:-len(".desktop")] for names in listing.values() for name in names if name.endswith(".desktop")})
-
-
-def is_gnome(sessions):
-    """GNOME sessions of Debian and Ubuntu: gnome, gnome-xorg, gnome-classic(-xorg), ubuntu, ubuntu-wayland, ..."""
-    return any(GNOME.match(name) for name in sessions)
+from ansible.module_utils.cnil_desktop import SESSION_DIRS, desktop_fact, is_gnome, sessions_in  # noqa: F401
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            session_dirs=dict(type="list", elements="path", default=["/usr/share/xsessions", "/usr/share/wayland-sessions"]),
-        ),
+        argument_spec=dict(session_dirs=dict(type="list", elements="path", default=SESSION_DIRS)),
         supports_check_mode=True,
     )
-    listing = {folder: os.listdir(folder) for folder in module.params["session_dirs"] if os.path.isdir(folder)}
-    found = sessions_in(listing)
-    gnome = is_gnome(found)
-    module.exit_json(changed=False, sessions=found, gnome=gnome,
-                     ansible_facts={"cnil_desktop": {"sessions": found, "gnome": gnome}})
+    fact = desktop_fact(module.params["session_dirs"])
+    module.exit_json(changed=False, ansible_facts={"cnil_desktop": fact}, **fact)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 import cnil_desktop_facts as cdf
+from module_runner import module_argv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -33,7 +34,7 @@ def test_module_lists_session_folders_read_only(tmp_path, check):
     argfile = tmp_path / "args.json"
     argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"session_dirs": [str(tmp_path / "x"), str(tmp_path / "none")],
                                                            "_ansible_check_mode": check}}))
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "library", "cnil_desktop_facts.py"), str(argfile)],
+    proc = subprocess.run(module_argv(os.path.join(ROOT, "library", "cnil_desktop_facts.py"), argfile),
                           capture_output=True, text=True)
     out = json.loads(proc.stdout)
     assert out["changed"] is False and out["sessions"] == ["gnome-xorg"] and out["gnome"] is True
