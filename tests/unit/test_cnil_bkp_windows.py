@@ -16,6 +16,7 @@ import cnil_bkp as b
 import cnil_windows as w
 from cnil_lib.calendar import max_interval_days
 from test_powershell_parse import parse_errors
+from test_role_contracts import dispatch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE = os.path.join(ROOT, "roles", "cnil_bkp")
@@ -567,10 +568,9 @@ def test_the_ssh_config_uses_forward_slashes_and_pins_the_host():
 # --- dispatch, play and docs -------------------------------------------------------------------------------
 def test_main_dispatches_windows_to_windows_yml_under_the_switch():
     main = yaml.safe_load(open(os.path.join(ROLE, "tasks", "main.yml"), encoding="utf-8"))
-    imports = {t["ansible.builtin.include_tasks"]["file"]: t for t in main if "ansible.builtin.include_tasks" in t}
-    assert set(imports) == {"debian.yml", "windows.yml"}
-    assert "ansible_facts['os_family'] == 'Windows'" in imports["windows.yml"]["when"]
-    assert all("cnil_bkp_enabled | bool" in t["when"] for t in main)
+    for family, files in (("Debian", ["debian.yml"]), ("Windows", ["windows.yml"]), ("RedHat", [])):
+        assert [file for _, file in dispatch(main, "cnil_bkp", family) if file] == files, family
+        assert not dispatch(main, "cnil_bkp", family, enabled=False), family  # the area switch on every task
 
 
 def test_the_windows_play_runs_cnil_bkp_in_the_linux_order():

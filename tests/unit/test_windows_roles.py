@@ -10,6 +10,8 @@ import sys
 import pytest
 import yaml
 
+from test_role_contracts import OS_FAMILIES, dispatch
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE_FILES = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "windows.yml")))
 CONTROL = re.compile(r"^CNIL-(?:ORG-)?[A-Z]+-\d{2} \| ")
@@ -133,21 +135,27 @@ def test_the_winrm_rule_is_enforced_before_inbound_is_blocked():
 
 @pytest.mark.parametrize("role", sorted(EXPECTED_ROLES | LATER_ROLES | {"cnil_lock"}))
 def test_main_dispatches_windows_hosts_to_windows_yml_and_keeps_the_linux_path(role):
-    """Each role's tasks/main.yml includes windows.yml under its area switch for Windows hosts only, and its
-    Debian import is still there, under the same switch, for Debian hosts only."""
-    area_switch = "%s_enabled | bool" % role
+    """Each role's tasks/main.yml, its `when`s and include files templated for each OS family (the file may be chosen
+    from the OS family): a Windows host includes windows.yml only, a Debian host its Debian task files only, another
+    OS family neither (at most the role's other.yml), each under the area switch; a switched-off area runs nothing
+    (variables and 'other systems' evidence included)."""
     main = tasks(os.path.join(ROOT, "roles", role, "tasks", "main.yml"))
-    imports = {t["ansible.builtin.include_tasks"]["file"]: t for t in main if "ansible.builtin.include_tasks" in t}
-    windows = imports.pop("windows.yml")
-    assert area_switch in windows["when"] and "ansible_facts['os_family'] == 'Windows'" in windows["when"]
-    assert role in windows["tags"]
-    assert imports, "no Linux import left"
-    for name, task in imports.items():
-        assert name.startswith("debian"), name
-        assert area_switch in task["when"] and "ansible_facts['os_family'] == 'Debian'" in task["when"], name
-        assert role in task["tags"], name
-    for task in main:  # anything else (variables, 'other systems' errors) never runs for a switched-off area
-        assert area_switch in str(task.get("when")), task["name"]
+
+    def included(family, enabled=True):
+        return [(task, file) for task, file in dispatch(main, role, family, enabled) if file]
+
+    windows = included("Windows")
+    assert [file for _, file in windows] == ["windows.yml"]
+    assert all(role in task["tags"] for task, _ in windows)
+    debian = included("Debian")
+    assert debian, "no Linux include left"
+    for task, file in debian:
+        assert file.startswith("debian"), file
+        assert role in task["tags"], file
+    for family in OS_FAMILIES:
+        if family not in ("Debian", "Windows"):
+            assert {file for _, file in included(family)} <= {"other.yml"}, family
+        assert not dispatch(main, role, family, enabled=False), "%s: runs on %s with %s_enabled false" % (role, family, role)
 
 
 def test_windows_play_runs_every_windows_role_in_the_linux_order():
