@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: cnil_secconf
-short_description: Set keys of a libpwquality/pam_faillock style file and report the values the library will use
+short_description: Set keys of a libpwquality/pam_faillock (or freshclam) style file and report the values read
 description:
   - Files such as C(/etc/security/pwquality.conf) and C(/etc/security/faillock.conf) hold C(key = value) lines and
     bare flags (C(enforce_for_root)); C(#) starts a comment, also after a value.
@@ -48,6 +48,14 @@ options:
   backup_dir:
     description: Folder that receives the previous version of each changed file (path mirrored below it).
     type: path
+  separator:
+    description:
+      - Between key and value. C(=) for C(key = value) files (pwquality, faillock), a space for C(Key value)
+        files such as ClamAV's C(freshclam.conf) (CNIL-AV-01); a commented C(#Key value) line is the template
+        a missing key is written after.
+    type: str
+    choices: ["=", " "]
+    default: "="
 author: cnil-cabinet
 """
 
@@ -88,21 +96,25 @@ from ansible.module_utils.basic import AnsibleModule
 DISABLED = "# disabled by cnil-cabinet (set in %s): "
 
 
-def parse_line(line):
-    """(key, value) of an active line; value True for a bare flag; None for comments and blanks."""
+def parse_line(line, sep="="):
+    """(key, value) of an active line; value True for a bare flag; None for comments and blanks.
+    sep " ": C(Key value) lines (freshclam.conf), the key ending at the first blank."""
     text = line.split("#", 1)[0].strip()
     if not text:
         return None
+    if sep == " ":
+        fields = text.split(None, 1)
+        return (fields[0], fields[1].strip()) if len(fields) == 2 else (text, True)
     if "=" in text:
         key, value = text.split("=", 1)
         return key.strip(), value.strip()
     return text, True
 
 
-def parse(text):
+def parse(text, sep="="):
     out = {}
     for line in (text or "").splitlines():
-        parsed = parse_line(line)
+        parsed = parse_line(line, sep)
         if parsed:
             out[parsed[0]] = parsed[1]
     return out
@@ -115,53 +127,53 @@ def want_value(value):
     return str(value).strip()
 
 
-def render_line(key, value):
-    return key if value is True else "%s = %s" % (key, value)
+def render_line(key, value, sep="="):
+    return key if value is True else ("%s %s" if sep == " " else "%s = %s") % (key, value)
 
 
-def render_owned(header, settings):
+def render_owned(header, settings, sep="="):
     lines = [header]
     for key in sorted(settings):
         value = want_value(settings[key])
         if value is not False:
-            lines.append(render_line(key, value))
+            lines.append(render_line(key, value, sep))
     return "\n".join(lines) + "\n"
 
 
-def edit_in_place(text, settings):
+def edit_in_place(text, settings, sep="="):
     """Set each key in place: first active line rewritten (if its value differs), duplicates removed,
     missing keys added after their commented template line or at the end. Flags set to False are removed."""
     lines = (text or "").splitlines()
     out, seen = [], set()
     for line in lines:
-        parsed = parse_line(line)
+        parsed = parse_line(line, sep)
         if parsed and parsed[0] in settings:
             key, value = parsed
             want = want_value(settings[key])
             if key in seen or want is False:
                 continue  # a duplicate (the first one wins once set) or a flag that must go
             seen.add(key)
-            out.append(line if value == want else render_line(key, want))
+            out.append(line if value == want else render_line(key, want, sep))
             continue
         out.append(line)
     for key in settings:
         want = want_value(settings[key])
         if key in seen or want is False:
             continue
-        template = re.compile(r"^\s*#\s*%s\s*(=|$)" % re.escape(key))
+        template = re.compile(r"^\s*#\s*%s%s" % (re.escape(key), r"(\s|$)" if sep == " " else r"\s*(=|$)"))
         at = next((i for i, line in enumerate(out) if template.match(line)), None)
         if at is None:
-            out.append(render_line(key, want))
+            out.append(render_line(key, want, sep))
         else:
-            out.insert(at + 1, render_line(key, want))
+            out.insert(at + 1, render_line(key, want, sep))
     return "\n".join(out) + "\n" if out else ""
 
 
-def disable_keys(text, settings, where):
+def disable_keys(text, settings, where, sep="="):
     """Comment out the active lines that would override the drop-in read before them with another value."""
     out, touched = [], False
     for line in (text or "").splitlines():
-        parsed = parse_line(line)
+        parsed = parse_line(line, sep)
         if parsed and parsed[0] in settings and parsed[1] != want_value(settings[parsed[0]]):
             out.append(DISABLED % where + line.strip())
             touched = True
@@ -192,12 +204,12 @@ def reading_order(path, dropin_dir, main, overlay=None):
     return [f for f in files if f in overlay or os.path.isfile(f)]
 
 
-def effective(files, keys, overlay=None):
+def effective(files, keys, overlay=None, sep="="):
     overlay = overlay or {}
     result = {key: {"value": None, "file": None} for key in keys}
     for path in files:
         text = overlay[path] if path in overlay else read(path)
-        for key, value in parse(text).items():
+        for key, value in parse(text, sep).items():
             if key in result:
                 result[key] = {"value": value, "file": path}
     return result
@@ -227,15 +239,15 @@ def write(module, path, text):
 
 def plan(params):
     """{path: new text} of every file to change, for these parameters."""
-    path, settings = params["path"], params["settings"]
+    path, settings, sep = params["path"], params["settings"], params["separator"]
     current = read(path)
-    wanted = render_owned(params["header"], settings) if params["owned"] else edit_in_place(current, settings)
+    wanted = render_owned(params["header"], settings, sep) if params["owned"] else edit_in_place(current, settings, sep)
     changes = {path: wanted} if wanted != current else {}
     if params["dropin_dir"]:
         files = reading_order(path, params["dropin_dir"], params["main"], {path: wanted})
         for later in files[files.index(path) + 1:]:
             text = read(later)
-            fixed = disable_keys(text, settings, path)
+            fixed = disable_keys(text, settings, path, sep)
             if fixed != text:
                 changes[later] = fixed
     return changes
@@ -251,6 +263,7 @@ def run_module():
             main=dict(type="path"),
             header=dict(type="str", default="# Managed by cnil-cabinet. Local changes are reverted on the next run."),
             backup_dir=dict(type="path"),
+            separator=dict(type="str", choices=["=", " "], default="="),
         ),
         required_together=[("dropin_dir", "main")],
         supports_check_mode=True,
@@ -275,7 +288,7 @@ def run_module():
             write(module, path, text)
 
     files = reading_order(p["path"], p["dropin_dir"], p["main"])
-    found = effective(files, p["settings"].keys())
+    found = effective(files, p["settings"].keys(), sep=p["separator"])
     values = {key: int(v["value"]) if isinstance(v["value"], str) and re.match(r"^-?\d+$", v["value"]) else v["value"]
               for key, v in found.items()}
     module.exit_json(changed=bool(changes), effective=found, values=values, files_read=files, backups=backups, diff=diffs)

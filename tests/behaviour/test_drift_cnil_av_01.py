@@ -14,7 +14,7 @@ DRIFTS = [
     Drift("freshclam disabled", "systemctl disable --now clamav-freshclam", "CNIL-AV-01", UPDATER, check="updater"),
     Drift("scan timer disabled", "systemctl disable --now cnil-clamav-scan.timer", "CNIL-AV-01", TIMER,
           check="scheduled_scan"),
-    Drift("Checks changed", f"sed -i 's/^Checks 24$/Checks 2/' {CONF}", "CNIL-AV-01", "CNIL-AV-01 | freshclam checks per day",
+    Drift("Checks changed", f"sed -i 's/^Checks 24$/Checks 2/' {CONF}", "CNIL-AV-01", "CNIL-AV-01 | freshclam settings",
           check="updater"),
     Drift("scan timer enabled but stopped", "systemctl stop cnil-clamav-scan.timer", "CNIL-AV-01", TIMER,
           check="scheduled_scan"),

@@ -93,3 +93,38 @@ def test_bad_settings_and_drop_in_names_are_refused(tmp_path):
     assert pwquality(tmp_path, settings={"minlen": "12\nminlen = 6"})["failed"] is True
     out = pwquality(tmp_path, path=str(tmp_path / "security/pwquality.conf.d/50-cnil"))
     assert out["failed"] is True and ".conf" in out["msg"]
+
+
+# freshclam.conf as Debian's clamav-freshclam writes it (Key value lines), trimmed.
+FRESHCLAM = """# Automatically created by the clamav-freshclam postinst
+DatabaseOwner clamav
+UpdateLogFile /var/log/clamav/freshclam.log
+# Check for new database 24 times a day
+Checks 24
+DatabaseMirror db.local.clamav.net
+DatabaseMirror database.clamav.net
+"""
+
+
+def test_key_value_files_with_a_space_are_edited_in_place_like_freshclam_reads_them():
+    """CNIL-AV-01: Checks and PrivateMirror in one call, the package's other lines kept."""
+    got = sc.edit_in_place(FRESHCLAM.replace("Checks 24", "Checks 2"), {"Checks": 24, "PrivateMirror": "10.0.0.5"}, sep=" ")
+    assert got == FRESHCLAM + "PrivateMirror 10.0.0.5\n"
+    assert sc.parse(got, " ")["DatabaseMirror"] == "database.clamav.net" and sc.parse(got, " ")["Checks"] == "24"
+    # A mirror no longer declared goes (every line of it), a commented key is the template for a missing one.
+    removed = sc.edit_in_place(got + "PrivateMirror 10.0.0.6\n", {"Checks": 24, "PrivateMirror": False}, sep=" ")
+    assert removed == FRESHCLAM
+    templated = sc.edit_in_place("#Checks 24\nDatabaseOwner clamav\n", {"Checks": 12}, sep=" ")
+    assert templated == "#Checks 24\nChecks 12\nDatabaseOwner clamav\n"
+
+
+def test_freshclam_drift_is_a_change_check_mode_writes_nothing_and_a_run_restores_it(tmp_path):
+    conf = tmp_path / "freshclam.conf"
+    conf.write_text(FRESHCLAM.replace("Checks 24", "Checks 2"))
+    args = dict(path=str(conf), separator=" ", settings={"Checks": 24, "PrivateMirror": False})
+    audit = run(tmp_path, check=True, **args)
+    assert audit["changed"] is True and audit["values"]["Checks"] == 2 and "Checks 2\n" in conf.read_text()
+    applied = run(tmp_path, **args)
+    assert applied["changed"] is True and applied["values"] == {"Checks": 24, "PrivateMirror": None}
+    assert conf.read_text() == FRESHCLAM
+    assert run(tmp_path, check=True, **args)["changed"] is False
