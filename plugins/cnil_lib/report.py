@@ -110,9 +110,9 @@ def change_entry(task, result, applied):
 
 
 def _changed_parts(result):
-    """The changed parts of a module that enforces several parts of a control in one call (cnil_fw_ufw's
-    C(parts): one entry each with C(title), C(changed) and its own C(diff)), so the report names the part that
-    drifted as a task per part would."""
+    """The changed parts of a call that enforces several parts of a control (C(parts) of cnil_fw_ufw, and of
+    cnil_files / cnil_units given titles: one entry each with C(title), C(changed) and its own C(diff)), so the
+    report names the part that drifted as a task per part would."""
     parts = result.get("parts")
     if not isinstance(parts, list):
         return []
